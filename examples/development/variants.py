@@ -1,0 +1,132 @@
+"""Default variants: the reference hyperparameters per algorithm and per environment.
+
+The variant is the one place where defaults live. ``get_variant_spec(args)`` turns the CLI
+arguments into a variant (possibly holding Tune search spaces); each trial's resolved variant
+is passed to the ``*_from_variant`` builders. Figures follow ../shared/reference/README.md.
+"""
+import copy
+
+from ray import tune
+
+ALGORITHMS = ("SAC",)
+
+ALGORITHM_PARAMS_BASE = {
+    "SAC": {
+        "class_name": "SAC",
+        "config": {
+            "policy_lr": 3e-4,
+            "Q_lr": 3e-4,
+            "alpha_lr": 3e-4,
+            "reward_scale": 1.0,
+            "target_entropy": "auto",
+            "initial_alpha": 1.0,
+            "fixed_alpha": None,
+            "discount": 0.99,
+            "tau": 5e-3,
+            "target_update_interval": 1,
+            "batch_size": 256,
+            "n_train_repeat": 1,
+            "train_every_n_steps": 1,
+            "eval_n_episodes": 1,
+            "eval_deterministic": True,
+        },
+    },
+}
+
+DEFAULT_MAX_PATH_LENGTH = 1000
+
+# Per (universe, domain): path length, epochs (of 1000 steps) and algorithm overrides.
+DOMAIN_PARAMS = {
+    ("gymnasium", "Pendulum"): {"max_path_length": 200, "n_epochs": 10},
+    ("gymnasium", "HalfCheetah"): {"max_path_length": 1000, "n_epochs": 3000},
+    ("gymnasium", "Hopper"): {"max_path_length": 1000, "n_epochs": 1000},
+    ("gymnasium", "Walker2d"): {"max_path_length": 1000, "n_epochs": 1000},
+    ("gymnasium", "Ant"): {"max_path_length": 1000, "n_epochs": 1000},
+    ("gymnasium", "Humanoid"): {"max_path_length": 1000, "n_epochs": 3000},
+    ("gymnasium", "MultiGoal"): {"max_path_length": 30, "n_epochs": 100},
+}
+
+DEFAULT_TASKS = {
+    ("gymnasium", "Pendulum"): "v1",
+    ("gymnasium", "HalfCheetah"): "v5",
+    ("gymnasium", "Hopper"): "v5",
+    ("gymnasium", "Walker2d"): "v5",
+    ("gymnasium", "Ant"): "v5",
+    ("gymnasium", "Humanoid"): "v5",
+    ("gymnasium", "MultiGoal"): "Default-v0",
+}
+
+
+def default_task(universe, domain):
+    return DEFAULT_TASKS.get((universe, domain), "v0")
+
+
+def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
+                checkpoint_frequency=1):
+    """The resolved default variant (no search spaces) of one trial."""
+    if algorithm not in ALGORITHM_PARAMS_BASE:
+        raise ValueError(f"unknown algorithm {algorithm!r}; valid choices: "
+                         f"{', '.join(ALGORITHMS)}")
+    domain_params = DOMAIN_PARAMS.get((universe, domain), {})
+    max_path_length = domain_params.get("max_path_length", DEFAULT_MAX_PATH_LENGTH)
+    n_initial_exploration_steps = 10 * max_path_length if domain != "Pendulum" else 1000
+    algorithm_params = copy.deepcopy(ALGORITHM_PARAMS_BASE[algorithm])
+    algorithm_params["config"].update({
+        "n_epochs": domain_params.get("n_epochs", 1000),
+        "epoch_length": 1000,
+        "n_initial_exploration_steps": n_initial_exploration_steps,
+        "min_pool_size": n_initial_exploration_steps,
+    })
+    environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {}}
+    return {
+        "environment_params": {
+            "training": environment,
+            "evaluation": copy.deepcopy(environment),
+        },
+        "policy_params": {
+            "class_name": "FeedforwardGaussianPolicy",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu",
+                       "squash": True},
+        },
+        "exploration_policy_params": {"class_name": "ContinuousUniformPolicy", "config": {}},
+        "Q_params": {
+            "class_name": "double_feedforward_Q_function",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"},
+        },
+        "algorithm_params": algorithm_params,
+        "replay_pool_params": {"class_name": "SimpleReplayPool",
+                               "config": {"max_size": int(1e6)}},
+        "sampler_params": {"class_name": "SimpleSampler",
+                           "config": {"max_path_length": max_path_length}},
+        "run_params": {
+            "seed": int(seed),
+            "checkpoint_frequency": int(checkpoint_frequency),
+            "checkpoint_at_end": True,
+            "checkpoint_replay_pool": True,
+            "tf_intra_op_threads": int(trial_cpus),
+            "tf_inter_op_threads": int(trial_cpus),
+        },
+    }
+
+
+def get_variant_spec(args):
+    """The variant spec of an experiment from the parsed CLI arguments.
+
+    ``--num-samples K`` becomes a grid over K consecutive seeds, so every trial's seed is
+    known in advance and written into its saved variant.
+    """
+    from examples.utils import apply_overrides
+    from softlearning_tf2.environments.utils import validate_environment_name
+
+    task = args.task or default_task(args.universe, args.domain)
+    validate_environment_name(args.universe, args.domain, task)
+    variant = get_variant(args.algorithm, args.universe, args.domain, task, args.seed,
+                          trial_cpus=args.trial_cpus,
+                          checkpoint_frequency=args.checkpoint_frequency)
+    if args.checkpoint_replay_pool is not None:
+        variant["run_params"]["checkpoint_replay_pool"] = args.checkpoint_replay_pool
+    variant = apply_overrides(variant, args.overrides)
+    if args.num_samples > 1:
+        variant["run_params"]["seed"] = tune.grid_search(
+            [args.seed + index for index in range(args.num_samples)])
+    return variant

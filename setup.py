@@ -1,0 +1,30 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="softlearning_tf2",
+    version="0.1.0",
+    description="Maximum-entropy reinforcement learning (SAC, SQL) in Keras 3 / TensorFlow 2, "
+                "with a Ray Tune experiment runner.",
+    packages=find_packages(include=["softlearning_tf2", "softlearning_tf2.*",
+                                    "examples", "examples.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "tensorflow>=2.21,<2.22",
+        "tf-keras>=2.21,<2.22",
+        "tensorflow-probability>=0.25,<0.26",
+        "keras>=3.15,<4",
+        "numpy>=1.26",
+        "gymnasium[mujoco]>=1.4,<1.5",
+        "ray[tune]>=2.60,<2.61",
+        "tensorboardX>=2.6",
+        "pandas>=2.0",
+        "matplotlib>=3.8",
+        "tqdm>=4.66",
+    ],
+    extras_require={"test": ["pytest>=8.0"]},
+    entry_points={
+        "console_scripts": [
+            "softlearning=softlearning_tf2.scripts.console_scripts:main",
+        ],
+    },
+)

@@ -1,0 +1,225 @@
+"""The training loop shared by every algorithm: sample, train, evaluate, one epoch at a time."""
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from softlearning_tf2.samplers.utils import rollouts
+
+
+class RLAlgorithm:
+    """Epochs of ``epoch_length`` environment steps, with gradient updates interleaved.
+
+    Each environment step is taken with ``initial_exploration_policy`` while fewer than
+    ``n_initial_exploration_steps`` samples have been collected, and with the learned policy
+    afterwards. Once the pool holds ``min_pool_size`` transitions, every
+    ``train_every_n_steps``-th step runs ``n_train_repeat`` gradient updates, each on its own
+    uniformly drawn batch. After each epoch, ``eval_n_episodes`` evaluation episodes run on the
+    evaluation environment (deterministic policy by default).
+
+    Subclasses implement ``_update(batch) -> dict of diagnostics tensors`` and list what a
+    checkpoint must hold in ``_checkpointables``.
+    """
+
+    def __init__(self, training_environment, evaluation_environment, policy,
+                 initial_exploration_policy, pool, sampler, *, n_epochs=1000, epoch_length=1000,
+                 n_train_repeat=1, train_every_n_steps=1, n_initial_exploration_steps=0,
+                 min_pool_size=None, batch_size=256, eval_n_episodes=1,
+                 eval_deterministic=True):
+        for name, value in (("n_epochs", n_epochs), ("epoch_length", epoch_length),
+                            ("n_train_repeat", n_train_repeat),
+                            ("train_every_n_steps", train_every_n_steps),
+                            ("batch_size", batch_size)):
+            if int(value) <= 0:
+                raise ValueError(f"{name} must be positive, got {value}")
+        if int(eval_n_episodes) < 0 or int(n_initial_exploration_steps) < 0:
+            raise ValueError("eval_n_episodes and n_initial_exploration_steps must be >= 0")
+        self._training_environment = training_environment
+        self._evaluation_environment = evaluation_environment
+        self._policy = policy
+        self._initial_exploration_policy = initial_exploration_policy
+        self._pool = pool
+        self._sampler = sampler
+        self._n_epochs = int(n_epochs)
+        self._epoch_length = int(epoch_length)
+        self._n_train_repeat = int(n_train_repeat)
+        self._train_every_n_steps = int(train_every_n_steps)
+        self._n_initial_exploration_steps = int(n_initial_exploration_steps)
+        self._batch_size = int(batch_size)
+        self._min_pool_size = self._batch_size if min_pool_size is None else int(min_pool_size)
+        self._eval_n_episodes = int(eval_n_episodes)
+        self._eval_deterministic = bool(eval_deterministic)
+        self._epoch = 0
+        self._num_train_steps = 0
+        self._last_update_diagnostics = {}
+
+    @property
+    def epoch(self):
+        return self._epoch
+
+    @property
+    def done(self):
+        return self._epoch >= self._n_epochs
+
+    @property
+    def policy(self):
+        return self._policy
+
+    @property
+    def pool(self):
+        return self._pool
+
+    @property
+    def sampler(self):
+        return self._sampler
+
+    @property
+    def num_train_steps(self):
+        return self._num_train_steps
+
+    def _ready_to_train(self):
+        return (self._pool.size >= self._min_pool_size
+                and self._sampler.total_samples % self._train_every_n_steps == 0)
+
+    def _training_batch(self):
+        return self._pool.random_batch(self._batch_size)
+
+    def _do_training_repeats(self):
+        for _ in range(self._n_train_repeat):
+            self._last_update_diagnostics = self._update(self._training_batch())
+            self._num_train_steps += 1
+
+    def _update(self, batch):
+        raise NotImplementedError
+
+    def train_epoch(self):
+        """Runs one epoch and returns its diagnostics (flat dict, '/'-separated keys)."""
+        if self.done:
+            raise RuntimeError(f"training already finished after {self._n_epochs} epochs")
+        epoch_start = time.perf_counter()
+        sample_time = train_time = 0.0
+        for _ in range(self._epoch_length):
+            start = time.perf_counter()
+            exploring = self._sampler.total_samples < self._n_initial_exploration_steps
+            self._sampler.sample(self._initial_exploration_policy if exploring else None)
+            sample_time += time.perf_counter() - start
+            if self._ready_to_train():
+                start = time.perf_counter()
+                self._do_training_repeats()
+                train_time += time.perf_counter() - start
+
+        start = time.perf_counter()
+        evaluation_paths = rollouts(self._evaluation_environment, self._policy,
+                                    self._eval_n_episodes, self._sampler.max_path_length,
+                                    deterministic=self._eval_deterministic)
+        evaluation_time = time.perf_counter() - start
+        self._epoch += 1
+
+        diagnostics = {
+            "epoch": self._epoch,
+            "timestep": self._sampler.total_samples,
+            "train-steps": self._num_train_steps,
+        }
+        diagnostics.update(_prefixed("evaluation", _path_statistics(evaluation_paths)))
+        diagnostics.update(_prefixed("training", self._sampler.get_diagnostics()))
+        diagnostics.update(_prefixed("algorithm", self.get_diagnostics()))
+        diagnostics.update({
+            "times/sample": sample_time,
+            "times/train": train_time,
+            "times/evaluation": evaluation_time,
+            "times/epoch": time.perf_counter() - epoch_start,
+        })
+        return diagnostics
+
+    def get_diagnostics(self):
+        """The last update's diagnostics and the policy's, on a fresh batch."""
+        diagnostics = {name: float(np.mean(value))
+                       for name, value in self._last_update_diagnostics.items()}
+        if self._pool.size > 0:
+            batch = self._pool.random_batch(self._batch_size)
+            diagnostics.update(_prefixed(
+                "policy", self._policy.get_diagnostics(batch["observations"])))
+        return diagnostics
+
+    # -- Checkpointing ------------------------------------------------------------------------
+    def _checkpointables(self):
+        """(models, optimizers, variables): dicts name -> Keras model / optimizer / tf.Variable."""
+        raise NotImplementedError
+
+    def get_state(self):
+        """Arrays (name -> np.ndarray) and plain data that determine the rest of the run."""
+        models, optimizers, variables = self._checkpointables()
+        arrays = {}
+        for name, model in models.items():
+            for index, weight in enumerate(model.get_weights()):
+                arrays[f"models/{name}/{index}"] = weight
+        for name, optimizer in optimizers.items():
+            for index, variable in enumerate(optimizer.variables):
+                arrays[f"optimizers/{name}/{index}"] = variable.numpy()
+        for name, variable in variables.items():
+            arrays[f"variables/{name}"] = variable.numpy()
+        data = {
+            "epoch": self._epoch,
+            "num_train_steps": self._num_train_steps,
+            "sampler": self._sampler.state_dict(),
+        }
+        if hasattr(self._initial_exploration_policy, "state_dict"):
+            data["initial_exploration_policy"] = self._initial_exploration_policy.state_dict()
+        return arrays, data
+
+    def set_state(self, arrays, data):
+        models, optimizers, variables = self._checkpointables()
+        for name, model in models.items():
+            model.set_weights(_indexed(arrays, f"models/{name}/"))
+        for name, optimizer in optimizers.items():
+            values = _indexed(arrays, f"optimizers/{name}/")
+            if len(values) != len(optimizer.variables):
+                raise ValueError(f"checkpoint has {len(values)} variables for optimizer {name!r}, "
+                                 f"the optimizer has {len(optimizer.variables)}")
+            for variable, value in zip(optimizer.variables, values):
+                variable.assign(value)
+        for name, variable in variables.items():
+            variable.assign(arrays[f"variables/{name}"])
+        self._epoch = int(data["epoch"])
+        self._num_train_steps = int(data["num_train_steps"])
+        self._sampler.load_state_dict(data["sampler"])
+        if "initial_exploration_policy" in data:
+            self._initial_exploration_policy.load_state_dict(data["initial_exploration_policy"])
+
+
+def _prefixed(prefix, dictionary):
+    return {f"{prefix}/{key}": value for key, value in dictionary.items()}
+
+
+def _indexed(arrays, prefix):
+    count = sum(1 for key in arrays if key.startswith(prefix))
+    try:
+        return [arrays[f"{prefix}{index}"] for index in range(count)]
+    except KeyError as error:
+        raise ValueError(f"checkpoint is missing {error.args[0]!r}") from None
+
+
+def _path_statistics(paths):
+    if not paths:
+        return {}
+    returns = np.array([path["return"] for path in paths])
+    lengths = np.array([path["length"] for path in paths])
+    return {
+        "episode-reward-mean": float(returns.mean()),
+        "episode-reward-min": float(returns.min()),
+        "episode-reward-max": float(returns.max()),
+        "episode-reward-std": float(returns.std()),
+        "episode-length-mean": float(lengths.mean()),
+        "episodes": len(paths),
+    }
+
+
+def batch_signature(observation_size, action_size):
+    """``tf.TensorSpec``s of a training batch, for compiled update functions."""
+    return {
+        "observations": tf.TensorSpec([None, observation_size], tf.float32),
+        "actions": tf.TensorSpec([None, action_size], tf.float32),
+        "rewards": tf.TensorSpec([None], tf.float32),
+        "terminals": tf.TensorSpec([None], tf.float32),
+        "next_observations": tf.TensorSpec([None, observation_size], tf.float32),
+    }

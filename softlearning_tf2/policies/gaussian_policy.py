@@ -1,0 +1,82 @@
+"""SAC's policy: a tanh-squashed diagonal Gaussian whose parameters come from an MLP."""
+import tensorflow as tf
+
+from softlearning_tf2.distributions.squashed_gaussian import (
+    log_prob_from_pre_squash, pre_squash_of, squashed_gaussian)
+from softlearning_tf2.models.feedforward import feedforward_model
+from softlearning_tf2.policies.base_policy import BasePolicy
+
+
+class FeedforwardGaussianPolicy(BasePolicy):
+    """pi(a|s) = tanh_# N(shift(s), diag(scale(s)^2)), with [shift, log scale] = MLP(s).
+
+    The Keras model ``shift_and_log_scale_model`` holds every weight; the action distribution
+    is a TFP ``TransformedDistribution`` built around its output (``action_distribution``).
+    Sampling is reparameterized (u = shift + scale * eps), with eps drawn from the policy's own
+    ``tf.random.Generator`` so that runs are reproducible and the noise state can be saved.
+    """
+
+    def __init__(self, observation_size, action_size, hidden_layer_sizes=(256, 256),
+                 activation="relu", squash=True, log_scale_bounds=(-20.0, 2.0), seed=None,
+                 name="gaussian_policy"):
+        self.squash = bool(squash)
+        self.log_scale_bounds = tuple(float(bound) for bound in log_scale_bounds)
+        self.shift_and_log_scale_model = feedforward_model(
+            [observation_size], 2 * int(action_size), hidden_layer_sizes, activation,
+            name=f"{name}_shift_and_log_scale", seed=seed)
+        self.noise_generator = (tf.random.Generator.from_seed(seed) if seed is not None
+                                else tf.random.Generator.from_non_deterministic_state())
+        super().__init__(observation_size, action_size, name)
+
+    def shift_and_scale(self, observations):
+        shift, log_scale = tf.split(self.shift_and_log_scale_model(observations), 2, axis=-1)
+        log_scale = tf.clip_by_value(log_scale, *self.log_scale_bounds)
+        return shift, tf.exp(log_scale)
+
+    def action_distribution(self, observations):
+        """The TFP distribution pi(.|s) for a batch of observations."""
+        return squashed_gaussian(*self.shift_and_scale(observations), squash=self.squash)
+
+    def actions_and_log_probs(self, observations):
+        """Reparameterized actions and their log-probs, from the pre-squash sample."""
+        shift, scale = self.shift_and_scale(observations)
+        noise = self.noise_generator.normal(tf.shape(shift))
+        pre_squash = shift + scale * noise
+        distribution = squashed_gaussian(shift, scale, squash=self.squash)
+        log_probs = log_prob_from_pre_squash(distribution, pre_squash)
+        actions = tf.tanh(pre_squash) if self.squash else pre_squash
+        return actions, log_probs
+
+    def actions(self, observations):
+        return self.actions_and_log_probs(observations)[0]
+
+    def log_probs(self, observations, actions):
+        """log pi(a|s) of given actions; saturated actions are clipped to 1 - 1e-6 first."""
+        distribution = self.action_distribution(observations)
+        return log_prob_from_pre_squash(distribution, pre_squash_of(actions, self.squash))
+
+    def deterministic_actions(self, observations):
+        """The evaluation action: tanh of the Gaussian's mean."""
+        shift, _ = self.shift_and_scale(observations)
+        return tf.tanh(shift) if self.squash else shift
+
+    @property
+    def trainable_variables(self):
+        return self.shift_and_log_scale_model.trainable_variables
+
+    def get_weights(self):
+        return self.shift_and_log_scale_model.get_weights()
+
+    def set_weights(self, weights):
+        self.shift_and_log_scale_model.set_weights(weights)
+
+    def get_diagnostics(self, observations):
+        shift, scale = self.shift_and_scale(observations)
+        actions, log_probs = self.actions_and_log_probs(observations)
+        return {
+            "shift-mean": float(tf.reduce_mean(shift)),
+            "shift-std": float(tf.math.reduce_std(shift)),
+            "scale-mean": float(tf.reduce_mean(scale)),
+            "entropy-mean": float(-tf.reduce_mean(log_probs)),
+            "actions-abs-mean": float(tf.reduce_mean(tf.abs(actions))),
+        }

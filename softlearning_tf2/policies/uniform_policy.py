@@ -1,0 +1,39 @@
+"""Uniformly random actions: SAC's warm-up policy."""
+import numpy as np
+import tensorflow as tf
+
+from softlearning_tf2.policies.base_policy import BasePolicy
+
+
+class ContinuousUniformPolicy(BasePolicy):
+    """Actions ~ U([-1, 1]^d), independent of the observation.
+
+    ``log_probs`` is the exact density -d log 2. The deterministic action is the box's centre.
+    Acting draws from a seeded numpy generator, so warm-up data are reproducible.
+    """
+
+    def __init__(self, observation_size, action_size, seed=None, name="uniform_policy"):
+        super().__init__(observation_size, action_size, name)
+        self._rng = np.random.default_rng(seed)
+
+    def actions(self, observations):
+        batch_size = tf.shape(observations)[0]
+        return tf.random.uniform((batch_size, self.action_size), -1.0, 1.0)
+
+    def deterministic_actions(self, observations):
+        return tf.zeros((tf.shape(observations)[0], self.action_size))
+
+    def log_probs(self, observations, actions):
+        del observations
+        return tf.fill(tf.shape(actions)[:1], -self.action_size * float(np.log(2.0)))
+
+    def action(self, observation, deterministic=False):
+        if deterministic:
+            return np.zeros(self.action_size, np.float32)
+        return self._rng.uniform(-1.0, 1.0, self.action_size).astype(np.float32)
+
+    def state_dict(self):
+        return {"rng_state": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state):
+        self._rng.bit_generator.state = state["rng_state"]

@@ -1,0 +1,11 @@
+from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
+from softlearning_tf2.utils.variants import build_from_params
+
+REPLAY_POOL_CLASSES = {"SimpleReplayPool": SimpleReplayPool}
+
+
+def get_replay_pool_from_variant(variant, environment, seed=None):
+    return build_from_params(
+        variant["replay_pool_params"], REPLAY_POOL_CLASSES, "replay pool",
+        observation_shape=environment.observation_space.shape,
+        action_shape=environment.action_space.shape, seed=seed)

@@ -1,0 +1,1 @@
+from softlearning_tf2.samplers.simple_sampler import SimpleSampler  # noqa: F401

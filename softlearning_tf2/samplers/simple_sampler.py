@@ -1,0 +1,125 @@
+"""Steps one environment with a policy, one transition at a time, into a replay pool."""
+import collections
+
+import numpy as np
+
+
+class SimpleSampler:
+    """Collects transitions and keeps episode statistics.
+
+    A path ends when the environment terminates, when it truncates (its own time limit), or
+    when it reaches ``max_path_length`` steps. Only ``terminated`` is written to the pool as a
+    terminal: both kinds of truncation bootstrap.
+    """
+
+    def __init__(self, max_path_length, statistics_window=100):
+        if int(max_path_length) <= 0:
+            raise ValueError(f"max_path_length must be positive, got {max_path_length}")
+        self.max_path_length = int(max_path_length)
+        self.environment = None
+        self.policy = None
+        self.pool = None
+        self._seed = None
+        self._current_observation = None
+        self._path_length = 0
+        self._path_return = 0.0
+        self.total_samples = 0
+        self.episodes = 0
+        self.last_path_return = None
+        self.last_path_length = None
+        self._recent_returns = collections.deque(maxlen=statistics_window)
+        self._recent_lengths = collections.deque(maxlen=statistics_window)
+        self._new_path_returns = []  # paths finished since the last get_diagnostics
+
+    def initialize(self, environment, policy, pool, seed=None):
+        self.environment = environment
+        self.policy = policy
+        self.pool = pool
+        self._seed = seed
+
+    def _reset(self):
+        # The first reset seeds the environment; later resets continue its random stream.
+        seed, self._seed = self._seed, None
+        observation, _ = self.environment.reset(seed=seed)
+        if seed is not None:
+            self.environment.action_space.seed(seed)
+        return observation
+
+    def sample(self, policy=None):
+        """Takes one environment step with ``policy`` (default: the sampler's policy)."""
+        policy = self.policy if policy is None else policy
+        if self._current_observation is None:
+            self._current_observation = self._reset()
+            self._path_length, self._path_return = 0, 0.0
+
+        observation = self._current_observation
+        action = policy.action(observation)
+        next_observation, reward, terminated, truncated, _ = self.environment.step(action)
+        self.pool.add_sample({
+            "observations": observation,
+            "actions": action,
+            "rewards": reward,
+            "terminals": float(terminated),
+            "next_observations": next_observation,
+        })
+        self.total_samples += 1
+        self._path_length += 1
+        self._path_return += reward
+
+        if terminated or truncated or self._path_length >= self.max_path_length:
+            self._finish_path()
+        else:
+            self._current_observation = next_observation
+        return next_observation, reward, terminated, truncated
+
+    def _finish_path(self):
+        self.episodes += 1
+        self.last_path_return = self._path_return
+        self.last_path_length = self._path_length
+        self._recent_returns.append(self._path_return)
+        self._recent_lengths.append(self._path_length)
+        self._new_path_returns.append(self._path_return)
+        self._current_observation = None
+
+    def get_diagnostics(self):
+        """Training-episode statistics; returns of paths finished since the previous call."""
+        new_returns = self._new_path_returns or (
+            [self.last_path_return] if self.last_path_return is not None else [np.nan])
+        self._new_path_returns = []
+        return {
+            "episode-reward-mean": float(np.mean(new_returns)),
+            "episode-reward-min": float(np.min(new_returns)),
+            "episode-reward-max": float(np.max(new_returns)),
+            "episode-reward-mean-recent": float(np.mean(self._recent_returns))
+            if self._recent_returns else float("nan"),
+            "episode-length-mean-recent": float(np.mean(self._recent_lengths))
+            if self._recent_lengths else float("nan"),
+            "last-path-return": float("nan") if self.last_path_return is None
+            else float(self.last_path_return),
+            "episodes": self.episodes,
+            "total-samples": self.total_samples,
+        }
+
+    def state_dict(self):
+        """Counters and statistics. A checkpoint does not keep a path in progress: after a
+        restore the next sample starts a new episode."""
+        return {
+            "total_samples": self.total_samples,
+            "episodes": self.episodes,
+            "last_path_return": self.last_path_return,
+            "last_path_length": self.last_path_length,
+            "recent_returns": list(self._recent_returns),
+            "recent_lengths": list(self._recent_lengths),
+        }
+
+    def load_state_dict(self, state):
+        self.total_samples = int(state["total_samples"])
+        self.episodes = int(state["episodes"])
+        self.last_path_return = state["last_path_return"]
+        self.last_path_length = state["last_path_length"]
+        self._recent_returns.clear()
+        self._recent_returns.extend(state["recent_returns"])
+        self._recent_lengths.clear()
+        self._recent_lengths.extend(state["recent_lengths"])
+        self._current_observation = None
+        self._seed = None

@@ -1,0 +1,29 @@
+from softlearning_tf2.utils.variants import build_from_params
+from softlearning_tf2.value_functions.vanilla import (
+    double_feedforward_Q_function, feedforward_Q_function, feedforward_V_function)
+
+
+def _as_tuple(Q_functions):
+    return Q_functions if isinstance(Q_functions, tuple) else (Q_functions,)
+
+
+Q_FUNCTIONS = {
+    "feedforward_Q_function": lambda **kwargs: _as_tuple(feedforward_Q_function(**kwargs)),
+    "double_feedforward_Q_function": double_feedforward_Q_function,
+}
+
+V_FUNCTIONS = {"feedforward_V_function": feedforward_V_function}
+
+
+def get_Q_functions_from_variant(variant, environment, seed=None):
+    """A tuple of Q models (one or two), per ``variant['Q_params']``."""
+    return build_from_params(
+        variant["Q_params"], Q_FUNCTIONS, "Q function",
+        observation_size=environment.observation_space.shape[0],
+        action_size=environment.action_space.shape[0], seed=seed)
+
+
+def get_V_function_from_variant(variant, environment, seed=None):
+    return build_from_params(
+        variant["V_params"], V_FUNCTIONS, "V function",
+        observation_size=environment.observation_space.shape[0], seed=seed)

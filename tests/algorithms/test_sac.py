@@ -1,0 +1,171 @@
+"""SAC's losses and steps against an independent numpy re-computation (arXiv:1812.05905)."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from softlearning_tf2.algorithms.sac import SAC, polyak_update
+from softlearning_tf2.environments.utils import get_environment
+from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
+from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
+from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
+from softlearning_tf2.samplers.simple_sampler import SimpleSampler
+from softlearning_tf2.value_functions.vanilla import double_feedforward_Q_function
+from tests.numpy_reference import mlp_forward, policy_shift_and_std, tanh_gaussian_log_prob
+
+HIDDEN = (16, 16)
+
+
+def make_sac(seed=0, **config):
+    environment = get_environment("gymnasium", "Pendulum", "v1")
+    observation_size = environment.observation_space.shape[0]
+    action_size = environment.action_space.shape[0]
+    policy = FeedforwardGaussianPolicy(observation_size, action_size, HIDDEN, seed=seed)
+    Qs = double_feedforward_Q_function(observation_size, action_size, HIDDEN, seed=seed + 1)
+    pool = SimpleReplayPool((observation_size,), (action_size,), 1000, seed=seed)
+    sampler = SimpleSampler(max_path_length=200)
+    exploration = ContinuousUniformPolicy(observation_size, action_size, seed=seed)
+    sampler.initialize(environment, policy, pool, seed=seed)
+    config = {"batch_size": 32, "n_epochs": 1, "epoch_length": 10, **config}
+    return SAC(environment, environment, policy, Qs, pool, sampler, exploration, **config)
+
+
+def fixed_batch(batch_size=32, seed=1, terminals=None):
+    rng = np.random.default_rng(seed)
+    batch = {
+        "observations": rng.normal(size=(batch_size, 3)).astype(np.float32),
+        "actions": rng.uniform(-1, 1, size=(batch_size, 1)).astype(np.float32),
+        "rewards": rng.normal(size=batch_size).astype(np.float32),
+        "terminals": (rng.uniform(size=batch_size) < 0.3).astype(np.float32),
+        "next_observations": rng.normal(size=(batch_size, 3)).astype(np.float32),
+    }
+    if terminals is not None:
+        batch["terminals"] = np.asarray(terminals, np.float32)
+    return batch
+
+
+def numpy_policy_sample(policy_weights, observations, noise):
+    shift, std = policy_shift_and_std(policy_weights, observations)
+    pre_squash = shift + std * noise
+    return np.tanh(pre_squash), tanh_gaussian_log_prob(pre_squash, shift, std)
+
+
+@pytest.mark.parametrize("reward_scale, discount", [(1.0, 0.99), (5.0, 0.9)])
+def test_update_matches_numpy(reward_scale, discount):
+    sac = make_sac(reward_scale=reward_scale, discount=discount, tau=0.05, initial_alpha=0.3)
+    batch = fixed_batch()
+    policy_weights = sac.policy.get_weights()
+    Q_weights = [Q.get_weights() for Q in sac.Qs]
+    target_weights = [Q.get_weights() for Q in sac.Q_targets]
+    log_alpha = float(sac._log_alpha.numpy())
+    alpha = np.exp(log_alpha)
+    # The same noise the update will draw: next observations first, then observations.
+    generator = tf.random.Generator.from_state(sac.policy.noise_generator.state.numpy(),
+                                               sac.policy.noise_generator.algorithm)
+    next_noise = generator.normal((32, 1)).numpy().astype(np.float64)
+    noise = generator.normal((32, 1)).numpy().astype(np.float64)
+
+    diagnostics = {k: v.numpy() for k, v in sac._update(batch).items()}
+
+    # Soft Q target (Eq. 3) with clipped double-Q targets.
+    next_actions, next_log_probs = numpy_policy_sample(
+        policy_weights, batch["next_observations"], next_noise)
+    next_Q = np.minimum(*[mlp_forward(w, [batch["next_observations"], next_actions])[:, 0]
+                          for w in target_weights])
+    target = (reward_scale * batch["rewards"]
+              + discount * (1 - batch["terminals"]) * (next_Q - alpha * next_log_probs))
+    np.testing.assert_allclose(diagnostics["Q_target-mean"], target.mean(), rtol=1e-4)
+    # Soft Q losses (Eq. 5), before the Q step.
+    for index, weights in enumerate(Q_weights):
+        Q_value = mlp_forward(weights, [batch["observations"], batch["actions"]])[:, 0]
+        np.testing.assert_allclose(diagnostics[f"Q_{index}_loss"],
+                                   0.5 * np.mean((Q_value - target) ** 2), rtol=1e-4)
+    # Policy loss (Eq. 7) with the Q functions after their step, as in Algorithm 1.
+    new_Q_weights = [Q.get_weights() for Q in sac.Qs]
+    actions, log_probs = numpy_policy_sample(policy_weights, batch["observations"], noise)
+    Q_min = np.minimum(*[mlp_forward(w, [batch["observations"], actions])[:, 0]
+                         for w in new_Q_weights])
+    np.testing.assert_allclose(diagnostics["policy_loss"],
+                               np.mean(alpha * log_probs - Q_min), rtol=1e-4, atol=1e-5)
+    # Temperature loss (Eq. 18) on log alpha with target entropy -|A| = -1.
+    expected_alpha_loss = -np.mean(log_alpha * (log_probs - 1.0))
+    np.testing.assert_allclose(diagnostics["alpha_loss"], expected_alpha_loss, rtol=1e-4,
+                               atol=1e-6)
+    np.testing.assert_allclose(diagnostics["entropy"], -log_probs.mean(), rtol=1e-4)
+    # Polyak targets from the new Q weights.
+    for new, old, updated in zip(new_Q_weights, target_weights,
+                                 [Q.get_weights() for Q in sac.Q_targets]):
+        for w_new, w_old, w_updated in zip(new, old, updated):
+            np.testing.assert_allclose(w_updated, 0.05 * w_new + 0.95 * w_old, rtol=1e-5,
+                                       atol=1e-7)
+    # Every network really moved.
+    assert any(not np.allclose(a, b) for a, b in zip(policy_weights, sac.policy.get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(Q_weights[0], new_Q_weights[0]))
+
+
+@pytest.mark.parametrize("target_entropy, direction", [(-5.0, -1), (5.0, +1)])
+def test_alpha_step_direction(target_entropy, direction):
+    # A 1-D policy with log-scale near 0 has entropy around 1: far above -5 (alpha should
+    # fall) and far below +5 (alpha should rise).
+    sac = make_sac(target_entropy=target_entropy, initial_alpha=1.0)
+    before = sac.alpha
+    for _ in range(3):
+        sac._update(fixed_batch())
+    assert np.sign(sac.alpha - before) == direction
+
+
+def test_fixed_alpha_stays_fixed():
+    sac = make_sac(fixed_alpha=0.2)
+    diagnostics = sac._update(fixed_batch())
+    assert diagnostics["alpha_loss"].numpy() == 0.0
+    np.testing.assert_allclose(sac.alpha, 0.2, rtol=1e-6)
+
+
+def test_terminal_transitions_do_not_bootstrap():
+    # Rewards zero: the target is discount * soft value for non-terminals, exactly 0 for
+    # terminals, whatever the networks say.
+    sac = make_sac(reward_scale=1.0)
+    batch = fixed_batch(terminals=[1.0] * 16 + [0.0] * 16)
+    batch["rewards"][:] = 0.0
+    target = sac._soft_Q_target({k: tf.constant(v) for k, v in batch.items()},
+                                tf.constant(1.0)).numpy()
+    assert np.all(target[:16] == 0.0)
+    assert np.all(target[16:] != 0.0)
+
+
+def test_polyak_update_is_exact():
+    source = [tf.Variable([1.0, 2.0]), tf.Variable([[3.0]])]
+    target = [tf.Variable([0.0, -2.0]), tf.Variable([[1.0]])]
+    polyak_update(source, target, 0.25)
+    np.testing.assert_array_equal(target[0].numpy(), [0.25, -1.0])
+    np.testing.assert_array_equal(target[1].numpy(), [[1.5]])
+
+
+def test_target_update_interval():
+    sac = make_sac(tau=1.0, target_update_interval=2)
+    sac._update(fixed_batch())
+    Q_weights = sac.Qs[0].get_weights()
+    assert not all(np.allclose(a, b) for a, b in zip(Q_weights, sac.Q_targets[0].get_weights()))
+    sac._update(fixed_batch())
+    for a, b in zip(sac.Qs[0].get_weights(), sac.Q_targets[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name, value", [("tau", 0.0), ("tau", 1.5), ("discount", 1.0),
+                                         ("discount", -0.1), ("batch_size", 0),
+                                         ("policy_lr", -1.0)])
+def test_bad_hyperparameters_are_clear_errors(name, value):
+    with pytest.raises(ValueError, match=name):
+        make_sac(**{name: value})
+
+
+def test_train_epoch_reports_diagnostics():
+    sac = make_sac(epoch_length=60, n_initial_exploration_steps=40, min_pool_size=40,
+                   eval_n_episodes=1)
+    diagnostics = sac.train_epoch()
+    assert diagnostics["timestep"] == 60
+    assert diagnostics["train-steps"] == 21  # steps 40..60 inclusive of the 40th sample
+    for key in ("evaluation/episode-reward-mean", "algorithm/Q_0_loss",
+                "algorithm/policy_loss", "algorithm/alpha", "algorithm/alpha_loss",
+                "algorithm/entropy", "algorithm/policy/entropy-mean"):
+        assert np.isfinite(diagnostics[key]), key
+    assert sac.done

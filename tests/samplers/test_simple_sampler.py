@@ -1,0 +1,68 @@
+import numpy as np
+
+from softlearning_tf2.environments.adapters.gymnasium_adapter import GymnasiumAdapter
+from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
+from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
+from softlearning_tf2.samplers.simple_sampler import SimpleSampler
+
+
+def run_sampler(domain, task, steps, max_path_length, **kwargs):
+    environment = GymnasiumAdapter(domain, task, **kwargs)
+    obs_size = environment.observation_space.shape[0]
+    act_size = environment.action_space.shape[0]
+    pool = SimpleReplayPool((obs_size,), (act_size,), 10_000)
+    policy = ContinuousUniformPolicy(obs_size, act_size, seed=0)
+    sampler = SimpleSampler(max_path_length)
+    sampler.initialize(environment, policy, pool, seed=0)
+    for _ in range(steps):
+        sampler.sample()
+    return sampler, pool
+
+
+def test_time_limit_truncation_is_not_terminal():
+    # Pendulum never terminates; its 200-step TimeLimit truncates.
+    sampler, pool = run_sampler("Pendulum", "v1", 450, max_path_length=1000)
+    assert sampler.episodes == 2 and sampler.total_samples == 450
+    assert pool.fields["terminals"][:450].sum() == 0
+    # After a truncation the next transition starts from a fresh reset, not from s'.
+    assert not np.allclose(pool.fields["observations"][200], pool.fields["next_observations"][199])
+    np.testing.assert_array_equal(pool.fields["observations"][1:200],
+                                  pool.fields["next_observations"][:199])
+
+
+def test_max_path_length_cuts_paths_without_terminals():
+    sampler, pool = run_sampler("Pendulum", "v1", 100, max_path_length=30)
+    assert sampler.episodes == 3 and sampler.last_path_length == 30
+    assert pool.fields["terminals"][:100].sum() == 0
+
+
+def test_terminated_episodes_are_terminal():
+    # MultiGoal terminates on reaching a goal: start next to one and walk in.
+    environment = GymnasiumAdapter("MultiGoal", "Default-v0")
+    pool = SimpleReplayPool((2,), (2,), 100)
+
+    class StepRight:
+        def action(self, observation, deterministic=False):
+            return np.array([1.0, 0.0], np.float32)
+
+    sampler = SimpleSampler(max_path_length=30)
+    sampler.initialize(environment, StepRight(), pool, seed=0)
+    while sampler.episodes == 0:
+        sampler.sample()
+    assert pool.fields["terminals"][pool.size - 1] == 1.0
+    assert pool.fields["terminals"][:pool.size - 1].sum() == 0
+    assert sampler.last_path_length == pool.size < 30
+
+
+def test_diagnostics_report_finished_paths():
+    sampler, _ = run_sampler("Pendulum", "v1", 400, max_path_length=200)
+    diagnostics = sampler.get_diagnostics()
+    assert diagnostics["episodes"] == 2
+    assert np.isfinite(diagnostics["episode-reward-mean"])
+    assert diagnostics["episode-reward-min"] <= diagnostics["episode-reward-max"]
+
+
+def test_seeded_sampling_is_reproducible():
+    _, first = run_sampler("Pendulum", "v1", 50, max_path_length=200)
+    _, second = run_sampler("Pendulum", "v1", 50, max_path_length=200)
+    np.testing.assert_array_equal(first.fields["observations"], second.fields["observations"])
