@@ -16,7 +16,8 @@ from softlearning_tf2.replay_pools.utils import get_replay_pool_from_variant
 from softlearning_tf2.samplers.utils import get_sampler_from_variant
 from softlearning_tf2.utils.checkpoints import load_arrays, load_json, save_arrays, save_json
 from softlearning_tf2.utils.random import component_seed
-from softlearning_tf2.value_functions.utils import get_Q_functions_from_variant
+from softlearning_tf2.value_functions.utils import (
+    get_Q_functions_from_variant, get_V_function_from_variant)
 
 VARIANT_FILE = "variant.json"
 ALGORITHM_FILE = "algorithm.npz"
@@ -60,8 +61,13 @@ class Experiment:
             self.initial_exploration_policy, self.pool, self.sampler, **self.networks)
 
     def _build_value_functions(self, seed):
-        return {"Qs": get_Q_functions_from_variant(self.variant, self.training_environment,
-                                                   seed=component_seed(seed, "Q"))}
+        """The algorithm's value networks: ``Qs`` always, ``V`` where the variant has one."""
+        networks = {"Qs": get_Q_functions_from_variant(self.variant, self.training_environment,
+                                                       seed=component_seed(seed, "Q"))}
+        if "V_params" in self.variant:
+            networks["V"] = get_V_function_from_variant(self.variant, self.training_environment,
+                                                        seed=component_seed(seed, "V"))
+        return networks
 
     def train_epoch(self):
         diagnostics = self.algorithm.train_epoch()

@@ -8,30 +8,43 @@ import copy
 
 from ray import tune
 
-ALGORITHMS = ("SAC",)
+ALGORITHMS = ("SAC", "SACV")
+
+TRAINING_LOOP_PARAMS = {
+    "batch_size": 256,
+    "n_train_repeat": 1,
+    "train_every_n_steps": 1,
+    "eval_n_episodes": 1,
+    "eval_deterministic": True,
+}
+
+SAC_PARAMS = {
+    "policy_lr": 3e-4,
+    "Q_lr": 3e-4,
+    "alpha_lr": 3e-4,
+    "reward_scale": 1.0,
+    "target_entropy": "auto",
+    "initial_alpha": 1.0,
+    "fixed_alpha": None,
+    "discount": 0.99,
+    "tau": 5e-3,
+    "target_update_interval": 1,
+}
 
 ALGORITHM_PARAMS_BASE = {
-    "SAC": {
-        "class_name": "SAC",
-        "config": {
-            "policy_lr": 3e-4,
-            "Q_lr": 3e-4,
-            "alpha_lr": 3e-4,
-            "reward_scale": 1.0,
-            "target_entropy": "auto",
-            "initial_alpha": 1.0,
-            "fixed_alpha": None,
-            "discount": 0.99,
-            "tau": 5e-3,
-            "target_update_interval": 1,
-            "batch_size": 256,
-            "n_train_repeat": 1,
-            "train_every_n_steps": 1,
-            "eval_n_episodes": 1,
-            "eval_deterministic": True,
-        },
-    },
+    # arXiv:1812.05905: learned temperature, reward scale 1.
+    "SAC": {"class_name": "SAC", "config": {**SAC_PARAMS, **TRAINING_LOOP_PARAMS}},
+    # arXiv:1801.01290: temperature fixed at 1, the reward scale (per domain, below) sets the
+    # balance between reward and entropy.
+    "SACV": {"class_name": "SACV",
+             "config": {**SAC_PARAMS, "V_lr": 3e-4, "fixed_alpha": 1.0,
+                        **TRAINING_LOOP_PARAMS}},
 }
+
+# Reward scales of arXiv:1801.01290 (Appendix D) for the fixed-temperature algorithms.
+# Pendulum is not in the paper: 5 makes alpha = 1 act like alpha = 0.2 at scale 1.
+SACV_REWARD_SCALES = {"Hopper": 5.0, "Walker2d": 5.0, "HalfCheetah": 5.0, "Ant": 5.0,
+                      "Humanoid": 20.0, "Pendulum": 5.0}
 
 DEFAULT_MAX_PATH_LENGTH = 1000
 
@@ -77,8 +90,10 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         "n_initial_exploration_steps": n_initial_exploration_steps,
         "min_pool_size": n_initial_exploration_steps,
     })
+    if algorithm == "SACV":
+        algorithm_params["config"]["reward_scale"] = SACV_REWARD_SCALES.get(domain, 1.0)
     environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {}}
-    return {
+    variant = {
         "environment_params": {
             "training": environment,
             "evaluation": copy.deepcopy(environment),
@@ -107,6 +122,12 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "tf_inter_op_threads": int(trial_cpus),
         },
     }
+    if algorithm == "SACV":
+        variant["V_params"] = {
+            "class_name": "feedforward_V_function",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"},
+        }
+    return variant
 
 
 def get_variant_spec(args):

@@ -82,7 +82,9 @@ class RLAlgorithm:
                 and self._sampler.total_samples % self._train_every_n_steps == 0)
 
     def _training_batch(self):
-        return self._pool.random_batch(self._batch_size)
+        # Tensors, not numpy arrays: Keras refuses mixed inputs when tf.function runs eagerly.
+        return {name: tf.convert_to_tensor(value)
+                for name, value in self._pool.random_batch(self._batch_size).items()}
 
     def _do_training_repeats(self):
         for _ in range(self._n_train_repeat):
@@ -92,13 +94,13 @@ class RLAlgorithm:
     def _update(self, batch):
         raise NotImplementedError
 
-    def train_epoch(self):
-        """Runs one epoch and returns its diagnostics (flat dict, '/'-separated keys)."""
-        if self.done:
-            raise RuntimeError(f"training already finished after {self._n_epochs} epochs")
-        epoch_start = time.perf_counter()
+    def train_steps(self, num_steps):
+        """Takes ``num_steps`` environment steps, training along the way.
+
+        Returns the seconds spent sampling and training.
+        """
         sample_time = train_time = 0.0
-        for _ in range(self._epoch_length):
+        for _ in range(num_steps):
             start = time.perf_counter()
             exploring = self._sampler.total_samples < self._n_initial_exploration_steps
             self._sampler.sample(self._initial_exploration_policy if exploring else None)
@@ -107,6 +109,14 @@ class RLAlgorithm:
                 start = time.perf_counter()
                 self._do_training_repeats()
                 train_time += time.perf_counter() - start
+        return sample_time, train_time
+
+    def train_epoch(self):
+        """Runs one epoch and returns its diagnostics (flat dict, '/'-separated keys)."""
+        if self.done:
+            raise RuntimeError(f"training already finished after {self._n_epochs} epochs")
+        epoch_start = time.perf_counter()
+        sample_time, train_time = self.train_steps(self._epoch_length)
 
         start = time.perf_counter()
         evaluation_paths = rollouts(self._evaluation_environment, self._policy,

@@ -18,6 +18,13 @@ def polyak_update(source_variables, target_variables, tau):
         target.assign(tau * source + (1.0 - tau) * target)
 
 
+def clone_as_target(model):
+    """A new Keras model of the same architecture, starting from ``model``'s weights."""
+    target = keras.models.clone_model(model)
+    target.set_weights(model.get_weights())
+    return target
+
+
 def resolve_target_entropy(target_entropy, action_size):
     """'auto' is the heuristic -|A| of arXiv:1812.05905 Sec. 5; a number is used as given."""
     if target_entropy == "auto":
@@ -77,9 +84,7 @@ class SAC(RLAlgorithm):
             raise ValueError(f"fixed_alpha must be >= 0, got {fixed_alpha}")
 
         self._Qs = tuple(Qs)
-        self._Q_targets = tuple(keras.models.clone_model(Q) for Q in self._Qs)
-        for Q, Q_target in zip(self._Qs, self._Q_targets):
-            Q_target.set_weights(Q.get_weights())
+        self._build_target_networks()
 
         self._reward_scale = float(reward_scale)
         self._discount = float(discount)
@@ -107,6 +112,9 @@ class SAC(RLAlgorithm):
         signature = batch_signature(training_environment.observation_space.shape[0],
                                     action_size)
         self._update = tf.function(self._update_step, input_signature=[signature])
+
+    def _build_target_networks(self):
+        self._Q_targets = tuple(clone_as_target(Q) for Q in self._Qs)
 
     @property
     def alpha(self):
@@ -183,6 +191,12 @@ class SAC(RLAlgorithm):
         if self._update_count % self._target_update_interval == 0:
             self._update_targets(self._tau)
 
+        return self._step_diagnostics(soft_Q_target, Q_values, Q_losses, policy_loss, alpha,
+                                      alpha_loss, log_probs)
+
+    @staticmethod
+    def _step_diagnostics(soft_Q_target, Q_values, Q_losses, policy_loss, alpha, alpha_loss,
+                          log_probs):
         diagnostics = {
             "Q_target-mean": tf.reduce_mean(soft_Q_target),
             "policy_loss": policy_loss,
@@ -195,10 +209,13 @@ class SAC(RLAlgorithm):
             diagnostics[f"Q_{index}_loss"] = Q_loss
         return diagnostics
 
+    def _target_networks(self):
+        return {f"Q_target_{i}": Q for i, Q in enumerate(self._Q_targets)}
+
     def _checkpointables(self):
         models = {"policy": self._policy}
         models.update({f"Q_{i}": Q for i, Q in enumerate(self._Qs)})
-        models.update({f"Q_target_{i}": Q for i, Q in enumerate(self._Q_targets)})
+        models.update(self._target_networks())
         optimizers = {f"Q_{i}": optimizer for i, optimizer in enumerate(self._Q_optimizers)}
         optimizers.update({"policy": self._policy_optimizer, "alpha": self._alpha_optimizer})
         variables = {"log_alpha": self._log_alpha, "update_count": self._update_count,

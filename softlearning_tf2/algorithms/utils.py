@@ -1,7 +1,8 @@
 """Builds an algorithm, and everything it trains, from a variant."""
 from softlearning_tf2.algorithms.sac import SAC
+from softlearning_tf2.algorithms.sacv import SACV
 
-ALGORITHM_CLASSES = {"SAC": SAC}
+ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV}
 
 
 def get_algorithm_from_variant(variant, training_environment, evaluation_environment, policy,

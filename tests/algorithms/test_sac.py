@@ -9,13 +9,14 @@ from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
 from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
 from softlearning_tf2.samplers.simple_sampler import SimpleSampler
-from softlearning_tf2.value_functions.vanilla import double_feedforward_Q_function
+from softlearning_tf2.value_functions.vanilla import (
+    double_feedforward_Q_function, feedforward_V_function)
 from tests.numpy_reference import mlp_forward, policy_shift_and_std, tanh_gaussian_log_prob
 
 HIDDEN = (16, 16)
 
 
-def make_sac(seed=0, **config):
+def make_sac(seed=0, algorithm_class=SAC, **config):
     environment = get_environment("gymnasium", "Pendulum", "v1")
     observation_size = environment.observation_space.shape[0]
     action_size = environment.action_space.shape[0]
@@ -26,7 +27,10 @@ def make_sac(seed=0, **config):
     exploration = ContinuousUniformPolicy(observation_size, action_size, seed=seed)
     sampler.initialize(environment, policy, pool, seed=seed)
     config = {"batch_size": 32, "n_epochs": 1, "epoch_length": 10, **config}
-    return SAC(environment, environment, policy, Qs, pool, sampler, exploration, **config)
+    if algorithm_class is not SAC:
+        config["V"] = feedforward_V_function(observation_size, HIDDEN, seed=seed + 2)
+    return algorithm_class(environment, environment, policy, Qs, pool, sampler, exploration,
+                           **config)
 
 
 def fixed_batch(batch_size=32, seed=1, terminals=None):
@@ -41,6 +45,12 @@ def fixed_batch(batch_size=32, seed=1, terminals=None):
     if terminals is not None:
         batch["terminals"] = np.asarray(terminals, np.float32)
     return batch
+
+
+def noise_replica(policy):
+    """A copy of the policy's noise generator: it draws the noise the next update will draw."""
+    return tf.random.Generator.from_state(policy.noise_generator.state.numpy(),
+                                          policy.noise_generator.algorithm)
 
 
 def numpy_policy_sample(policy_weights, observations, noise):
@@ -59,8 +69,7 @@ def test_update_matches_numpy(reward_scale, discount):
     log_alpha = float(sac._log_alpha.numpy())
     alpha = np.exp(log_alpha)
     # The same noise the update will draw: next observations first, then observations.
-    generator = tf.random.Generator.from_state(sac.policy.noise_generator.state.numpy(),
-                                               sac.policy.noise_generator.algorithm)
+    generator = noise_replica(sac.policy)
     next_noise = generator.normal((32, 1)).numpy().astype(np.float64)
     noise = generator.normal((32, 1)).numpy().astype(np.float64)
 

@@ -1,0 +1,43 @@
+import pytest
+from ray import tune
+
+from examples.development.variants import get_variant
+from examples.utils import apply_overrides, count_trials, parse_override_value
+
+
+def base():
+    return get_variant("SAC", "gymnasium", "Pendulum", "v1", seed=0)
+
+
+def test_overrides_set_nested_values_with_json_types():
+    variant = apply_overrides(base(), ["algorithm_params.config.tau=0.01",
+                                       "policy_params.config.hidden_layer_sizes=[8, 8]",
+                                       "algorithm_params.config.target_entropy=auto",
+                                       "environment_params.training.kwargs.g=9.0"])
+    assert variant["algorithm_params"]["config"]["tau"] == 0.01
+    assert variant["policy_params"]["config"]["hidden_layer_sizes"] == [8, 8]
+    assert variant["algorithm_params"]["config"]["target_entropy"] == "auto"
+    assert variant["environment_params"]["training"]["kwargs"] == {"g": 9.0}
+    assert base()["algorithm_params"]["config"]["tau"] == 0.005  # input untouched
+
+
+@pytest.mark.parametrize("override, message", [
+    ("algorithm_params.config.taux=1", "no entry 'taux'.*tau"),
+    ("algorithm_param.config.tau=1", "has no entry 'algorithm_param'"),
+    ("no_equals_sign", "KEY=VALUE"),
+    ("algorithm_params.config.tau=loguniform:0,1", "LOW > 0"),
+    ("algorithm_params.config.tau=uniform:1,0", "LOW < HIGH"),
+])
+def test_bad_overrides_are_clear_errors(override, message):
+    with pytest.raises(ValueError, match=message):
+        apply_overrides(base(), [override])
+
+
+def test_search_spaces_and_trial_counts():
+    assert parse_override_value("grid:1,2,3") == tune.grid_search([1, 2, 3])
+    assert isinstance(parse_override_value("loguniform:1e-4,1e-3"), tune.search.sample.Float)
+    assert parse_override_value("word") == "word"
+    variant = apply_overrides(base(), ["algorithm_params.config.tau=grid:0.005,0.01",
+                                       "algorithm_params.config.discount=grid:0.9,0.95,0.99"])
+    assert count_trials(variant) == 6
+    assert count_trials(variant, num_samples=2) == 12
