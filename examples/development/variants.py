@@ -8,7 +8,7 @@ import copy
 
 from ray import tune
 
-ALGORITHMS = ("SAC", "SACV")
+ALGORITHMS = ("SAC", "SACV", "SQL")
 
 TRAINING_LOOP_PARAMS = {
     "batch_size": 256,
@@ -39,7 +39,34 @@ ALGORITHM_PARAMS_BASE = {
     "SACV": {"class_name": "SACV",
              "config": {**SAC_PARAMS, "V_lr": 3e-4, "fixed_alpha": 1.0,
                         **TRAINING_LOOP_PARAMS}},
+    # arXiv:1702.08165: temperature 1, reward scale per domain (below), batch 128.
+    "SQL": {"class_name": "SQL",
+            "config": {"policy_lr": 3e-4, "Q_lr": 3e-4, "reward_scale": 1.0, "discount": 0.99,
+                       "tau": 5e-3, "target_update_interval": 1, "value_n_particles": 16,
+                       "kernel_n_particles": 16, "kernel_update_ratio": 0.5,
+                       **TRAINING_LOOP_PARAMS, "batch_size": 128}},
 }
+
+# The policy and Q functions each algorithm trains.
+POLICY_PARAMS = {
+    "SAC": {"class_name": "FeedforwardGaussianPolicy",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu", "squash": True}},
+    "SQL": {"class_name": "AmortizedSamplerPolicy",
+            "config": {"hidden_layer_sizes": [128, 128], "activation": "relu"}},
+}
+POLICY_PARAMS["SACV"] = POLICY_PARAMS["SAC"]
+Q_PARAMS = {
+    "SAC": {"class_name": "double_feedforward_Q_function",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
+    "SQL": {"class_name": "feedforward_Q_function",
+            "config": {"hidden_layer_sizes": [128, 128], "activation": "relu"}},
+}
+Q_PARAMS["SACV"] = Q_PARAMS["SAC"]
+
+# Reward scales of arXiv:1702.08165 (Appendix D) for SQL; Pendulum is not in the paper.
+SQL_REWARD_SCALES = {"Swimmer": 30.0, "Hopper": 30.0, "HalfCheetah": 30.0, "Walker2d": 10.0,
+                     "Ant": 300.0, "Humanoid": 100.0, "MultiGoal": 0.1, "Pendulum": 10.0}
+SQL_KERNEL_PARTICLES = {"MultiGoal": 32}
 
 # Reward scales of arXiv:1801.01290 (Appendix D) for the fixed-temperature algorithms.
 # Pendulum is not in the paper: 5 makes alpha = 1 act like alpha = 0.2 at scale 1.
@@ -92,22 +119,18 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     })
     if algorithm == "SACV":
         algorithm_params["config"]["reward_scale"] = SACV_REWARD_SCALES.get(domain, 1.0)
+    if algorithm == "SQL":
+        algorithm_params["config"]["reward_scale"] = SQL_REWARD_SCALES.get(domain, 1.0)
+        algorithm_params["config"]["kernel_n_particles"] = SQL_KERNEL_PARTICLES.get(domain, 16)
     environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {}}
     variant = {
         "environment_params": {
             "training": environment,
             "evaluation": copy.deepcopy(environment),
         },
-        "policy_params": {
-            "class_name": "FeedforwardGaussianPolicy",
-            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu",
-                       "squash": True},
-        },
+        "policy_params": copy.deepcopy(POLICY_PARAMS[algorithm]),
         "exploration_policy_params": {"class_name": "ContinuousUniformPolicy", "config": {}},
-        "Q_params": {
-            "class_name": "double_feedforward_Q_function",
-            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"},
-        },
+        "Q_params": copy.deepcopy(Q_PARAMS[algorithm]),
         "algorithm_params": algorithm_params,
         "replay_pool_params": {"class_name": "SimpleReplayPool",
                                "config": {"max_size": int(1e6)}},

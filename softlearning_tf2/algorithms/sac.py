@@ -9,20 +9,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from softlearning_tf2.algorithms.common import (
+    Q_regression_step, clone_as_target, polyak_update)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm, batch_signature
-
-
-def polyak_update(source_variables, target_variables, tau):
-    """target <- tau * source + (1 - tau) * target, variable by variable."""
-    for source, target in zip(source_variables, target_variables):
-        target.assign(tau * source + (1.0 - tau) * target)
-
-
-def clone_as_target(model):
-    """A new Keras model of the same architecture, starting from ``model``'s weights."""
-    target = keras.models.clone_model(model)
-    target.set_weights(model.get_weights())
-    return target
 
 
 def resolve_target_entropy(target_entropy, action_size):
@@ -143,16 +132,8 @@ class SAC(RLAlgorithm):
 
     def _update_Qs(self, batch, soft_Q_target):
         """One Adam step on each J_Q(theta_i) (Eq. 5)."""
-        Q_variables = [Q.trainable_variables for Q in self._Qs]
-        with tf.GradientTape() as tape:
-            Q_values = [Q([batch["observations"], batch["actions"]])[:, 0] for Q in self._Qs]
-            Q_losses = [0.5 * tf.reduce_mean(tf.square(Q_value - soft_Q_target))
-                        for Q_value in Q_values]
-            total_Q_loss = tf.add_n(Q_losses)  # the Qs share no weights: gradients separate
-        gradients = tape.gradient(total_Q_loss, Q_variables)
-        for optimizer, Q_gradients, variables in zip(self._Q_optimizers, gradients, Q_variables):
-            optimizer.apply_gradients(zip(Q_gradients, variables))
-        return Q_values, Q_losses
+        return Q_regression_step(self._Qs, self._Q_optimizers, batch["observations"],
+                                 batch["actions"], soft_Q_target)
 
     def _update_policy(self, observations, alpha):
         """One Adam step on J_pi(phi) (Eqs. 7-8); returns log pi(a~|s) for the alpha step."""

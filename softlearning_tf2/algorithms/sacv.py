@@ -8,7 +8,8 @@ then the target V network.
 import keras
 import tensorflow as tf
 
-from softlearning_tf2.algorithms.sac import SAC, clone_as_target, polyak_update
+from softlearning_tf2.algorithms.common import clone_as_target, polyak_update
+from softlearning_tf2.algorithms.sac import SAC
 
 
 class SACV(SAC):

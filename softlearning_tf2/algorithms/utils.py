@@ -1,8 +1,9 @@
 """Builds an algorithm, and everything it trains, from a variant."""
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.algorithms.sacv import SACV
+from softlearning_tf2.algorithms.sql import SQL
 
-ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV}
+ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV, "SQL": SQL}
 
 
 def get_algorithm_from_variant(variant, training_environment, evaluation_environment, policy,

@@ -1,8 +1,10 @@
+from softlearning_tf2.policies.amortized_sampler import AmortizedSamplerPolicy
 from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
 from softlearning_tf2.utils.variants import build_from_params
 
 POLICY_CLASSES = {
+    "AmortizedSamplerPolicy": AmortizedSamplerPolicy,
     "FeedforwardGaussianPolicy": FeedforwardGaussianPolicy,
     "ContinuousUniformPolicy": ContinuousUniformPolicy,
 }

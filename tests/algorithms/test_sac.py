@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from softlearning_tf2.algorithms.sac import SAC, polyak_update
+from softlearning_tf2.algorithms.common import polyak_update
+from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.environments.utils import get_environment
 from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
