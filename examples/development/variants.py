@@ -75,7 +75,7 @@ SACV_REWARD_SCALES = {"Hopper": 5.0, "Walker2d": 5.0, "HalfCheetah": 5.0, "Ant":
 
 DEFAULT_MAX_PATH_LENGTH = 1000
 
-# Per (universe, domain): path length, epochs (of 1000 steps) and algorithm overrides.
+# Per (universe, domain): path length, number of epochs, epoch length (default 1000).
 DOMAIN_PARAMS = {
     ("gymnasium", "Pendulum"): {"max_path_length": 200, "n_epochs": 10},
     ("gymnasium", "HalfCheetah"): {"max_path_length": 1000, "n_epochs": 3000},
@@ -83,7 +83,7 @@ DOMAIN_PARAMS = {
     ("gymnasium", "Walker2d"): {"max_path_length": 1000, "n_epochs": 1000},
     ("gymnasium", "Ant"): {"max_path_length": 1000, "n_epochs": 1000},
     ("gymnasium", "Humanoid"): {"max_path_length": 1000, "n_epochs": 3000},
-    ("gymnasium", "MultiGoal"): {"max_path_length": 30, "n_epochs": 100},
+    ("gymnasium", "MultiGoal"): {"max_path_length": 30, "n_epochs": 100, "epoch_length": 100},
 }
 
 DEFAULT_TASKS = {
@@ -113,7 +113,7 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     algorithm_params = copy.deepcopy(ALGORITHM_PARAMS_BASE[algorithm])
     algorithm_params["config"].update({
         "n_epochs": domain_params.get("n_epochs", 1000),
-        "epoch_length": 1000,
+        "epoch_length": domain_params.get("epoch_length", 1000),
         "n_initial_exploration_steps": n_initial_exploration_steps,
         "min_pool_size": n_initial_exploration_steps,
     })

@@ -20,14 +20,36 @@ TINY_FLAGS = [
 ]
 
 
+def test_multi_goal_example_writes_pictures(tmp_path):
+    result = softlearning("run_example_local", "examples.multi_goal", "--algorithm", "SQL",
+                          "--seed", "0", "--local-dir", str(tmp_path), "--cpus", "1",
+                          "--set", "algorithm_params.config.n_epochs=2",
+                          "--set", "algorithm_params.config.n_initial_exploration_steps=60",
+                          "--set", "algorithm_params.config.min_pool_size=60",
+                          "--set", "run_params.plot_every_n_epochs=1",
+                          "--set", "run_params.plot_num_rollouts=5")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    trial_dir, = [path for path in glob.glob(str(
+        tmp_path / "gymnasium" / "MultiGoal" / "Default-v0" / "*-SQL" / "*"))
+        if os.path.isdir(path)]
+    pictures = sorted(os.path.basename(path) for path in glob.glob(f"{trial_dir}/*.png"))
+    assert pictures == ["Q_contours-epoch0001.png", "Q_contours-epoch0002.png",
+                        "paths-epoch0001.png", "paths-epoch0002.png"]
+    with open(os.path.join(trial_dir, "progress.csv")) as file:
+        rows = list(csv.DictReader(file))
+    assert [int(row["timestep"]) for row in rows] == [100, 200]
+    assert all(0 <= int(row["evaluation/goals-reached"]) <= 4 for row in rows)
+
+
 def softlearning(*args, timeout=600):
     command = [sys.executable, "-m", "softlearning_tf2.scripts.console_scripts", *args]
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
                           timeout=timeout)
 
 
-def test_run_example_local_writes_progress_and_checkpoints(tmp_path):
-    result = softlearning("run_example_local", "examples.development", "--algorithm", "SAC",
+@pytest.mark.parametrize("algorithm", ["SAC", "SACV", "SQL"])
+def test_run_example_local_writes_progress_and_checkpoints(tmp_path, algorithm):
+    result = softlearning("run_example_local", "examples.development", "--algorithm", algorithm,
                           "--universe", "gymnasium", "--domain", "Pendulum", "--task", "v1",
                           "--exp-name", "tiny", "--seed", "3", "--local-dir", str(tmp_path),
                           "--checkpoint-frequency", "1", "--cpus", "1", *TINY_FLAGS)
@@ -46,6 +68,7 @@ def test_run_example_local_writes_progress_and_checkpoints(tmp_path):
     with open(os.path.join(checkpoints[-1], "variant.json")) as file:
         variant = json.load(file)
     assert variant["run_params"]["seed"] == 3
+    assert variant["algorithm_params"]["class_name"] == algorithm
     assert variant["algorithm_params"]["config"]["epoch_length"] == 150
 
 
