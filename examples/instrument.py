@@ -105,6 +105,8 @@ def run_tune_experiment(module, args, variant_spec):
                 checkpoint_frequency=run_params["checkpoint_frequency"],
                 checkpoint_at_end=run_params["checkpoint_at_end"]),
             failure_config=tune.FailureConfig(max_failures=args.max_failures),
+            # Files a trial writes into its working directory (pictures) reach its trial dir.
+            sync_config=tune.SyncConfig(sync_artifacts=True),
             progress_reporter=tune.CLIReporter(metric_columns=REPORTED_METRICS,
                                                parameter_columns=[], max_report_frequency=10),
             verbose=1,

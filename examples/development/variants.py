@@ -153,8 +153,11 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     return variant
 
 
-def get_variant_spec(args):
+def get_variant_spec(args, **extra_run_params):
     """The variant spec of an experiment from the parsed CLI arguments.
+
+    ``extra_run_params`` are an example's own run settings, added before the ``--set``
+    overrides so that those can change them too.
 
     ``--num-samples K`` becomes a grid over K consecutive seeds, so every trial's seed is
     known in advance and written into its saved variant.
@@ -167,6 +170,7 @@ def get_variant_spec(args):
     variant = get_variant(args.algorithm, args.universe, args.domain, task, args.seed,
                           trial_cpus=args.trial_cpus,
                           checkpoint_frequency=args.checkpoint_frequency)
+    variant["run_params"].update(extra_run_params)
     if args.checkpoint_replay_pool is not None:
         variant["run_params"]["checkpoint_replay_pool"] = args.checkpoint_replay_pool
     variant = apply_overrides(variant, args.overrides)

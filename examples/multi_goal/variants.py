@@ -8,7 +8,5 @@ def get_variant_spec(args):
     if args.domain != "MultiGoal":
         raise ValueError(f"examples.multi_goal runs the MultiGoal domain only, got "
                          f"{args.domain!r}; valid choices: MultiGoal")
-    variant = development_variants.get_variant_spec(args)
-    variant["run_params"]["plot_every_n_epochs"] = 10
-    variant["run_params"]["plot_num_rollouts"] = 50
-    return variant
+    return development_variants.get_variant_spec(args, plot_every_n_epochs=10,
+                                                  plot_num_rollouts=50)
