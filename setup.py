@@ -17,6 +17,7 @@ setup(
         "gymnasium[mujoco]>=1.4,<1.5",
         "ray[tune]>=2.60,<2.61",
         "tensorboardX>=2.6",
+        "tensorboard>=2.21,<2.22",
         "pandas>=2.0",
         "matplotlib>=3.8",
         "tqdm>=4.66",

@@ -1,4 +1,5 @@
-"""Runs an example module's experiment: locally through Tune, in-process, or as a dry run.
+"""Runs an example module's experiment: through Tune (locally or on a Ray cluster),
+in-process for debugging, or as a dry run.
 
 An example module (e.g. ``examples.development``) provides ``get_parser()``,
 ``get_variant_spec(args)``, ``get_trainable_class()`` and ``get_experiment_class()``.
@@ -6,10 +7,11 @@ An example module (e.g. ``examples.development``) provides ``get_parser()``,
 import datetime
 import importlib
 import json
+import math
 import os
 import sys
 
-from examples.utils import count_trials, random_seed, search_space_entries, to_json
+from examples.utils import count_trials, random_seed, search_space_entries, to_json, value_at
 
 LOOPBACK = "127.0.0.1"
 REPORTED_METRICS = {
@@ -18,10 +20,30 @@ REPORTED_METRICS = {
     "training/episode-reward-mean": "train return",
     "algorithm/alpha": "alpha",
 }
+SUMMARY_FILE = "summary.json"
 
 
 class UsageError(Exception):
     """Bad input from the command line: reported in one line, exit code 2, nothing started."""
+
+
+def configure_local_ray_environment():
+    """Must run before ``ray`` is first imported: Ray reads these at import time.
+
+    Ray on Linux advertises and binds the machine's outward address even when asked for
+    127.0.0.1 (it resolves loopback to a "reachable" address). Its single-machine mode, which it
+    otherwise reserves for macOS and Windows, keeps every Ray server on 127.0.0.1. Usage
+    statistics are off, and Tune's classic reporter (the one that takes our columns) is on.
+    """
+    if "ray" in sys.modules:
+        raise RuntimeError("configure_local_ray_environment() must run before ray is imported")
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    configure_ray_client_environment()
+
+
+def configure_ray_client_environment():
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
 
 def load_example(example_module_name, example_argv):
@@ -46,14 +68,19 @@ def load_example(example_module_name, example_argv):
     return module, args, variant_spec
 
 
-def experiment_directory(args, variant_spec):
-    """LOCAL_DIR/<universe>/<domain>/<task>, and the experiment's name within it."""
+def example_root(module):
+    """The directory that holds the ``examples`` package."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(module.__file__)))
+
+
+def experiment_directory(root, variant_spec, exp_name):
+    """ROOT/<universe>/<domain>/<task>, and the experiment's name within it."""
     environment = variant_spec["environment_params"]["training"]
-    storage_path = os.path.join(os.path.abspath(os.path.expanduser(args.local_dir)),
+    storage_path = os.path.join(os.path.abspath(os.path.expanduser(root)),
                                 environment["universe"], environment["domain"],
                                 environment["task"])
     timestamp = datetime.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
-    return storage_path, f"{timestamp}-{args.exp_name}"
+    return storage_path, f"{timestamp}-{exp_name}"
 
 
 def trial_dirname(trial):
@@ -61,86 +88,185 @@ def trial_dirname(trial):
     return f"id={trial.trial_id}-seed={seed}"
 
 
-def configure_local_ray_environment():
-    """Must run before ``ray`` is first imported: Ray reads these at import time.
-
-    Ray on Linux advertises and binds the machine's outward address even when asked for
-    127.0.0.1 (it resolves loopback to a "reachable" address). Its single-machine mode, which it
-    otherwise reserves for macOS and Windows, keeps every Ray server on 127.0.0.1. Usage
-    statistics are off, and Tune's classic reporter (the one that takes our columns) is on.
-    """
-    if "ray" in sys.modules:
-        raise RuntimeError("configure_local_ray_environment() must run before ray is imported")
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+def _trainable(module, args):
+    from ray import tune
+    return tune.with_resources(module.get_trainable_class(), {"cpu": args.trial_cpus})
 
 
-def _start_local_ray(args, example_root):
-    """Ray on this machine only: every address bound to the loopback interface."""
-    # Trial processes import the example module; make its root importable there.
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [example_root, os.environ.get("PYTHONPATH")]))
-    import ray
-    ray.init(num_cpus=args.cpus, include_dashboard=False, _node_ip_address=LOOPBACK,
-             log_to_driver=True, logging_level="WARNING")
-    return ray
+def _scheduler(args, variant_spec):
+    if args.scheduler == "fifo":
+        return None
+    from ray.tune.schedulers import ASHAScheduler
+    n_epochs = variant_spec["algorithm_params"]["config"]["n_epochs"]
+    if not isinstance(n_epochs, int):
+        raise UsageError("--scheduler asha needs a fixed algorithm_params.config.n_epochs")
+    return ASHAScheduler(time_attr="training_iteration", metric=args.metric, mode=args.mode,
+                         max_t=n_epochs, grace_period=min(args.grace_period, n_epochs),
+                         reduction_factor=args.reduction_factor)
 
 
-def run_tune_experiment(module, args, variant_spec):
+def _reporter(variant_spec):
+    from ray import tune
+    parameters = {path.replace(".", "/"): path.rsplit(".", 1)[-1]
+                  for path, _ in search_space_entries(variant_spec)}
+    return tune.CLIReporter(metric_columns=REPORTED_METRICS, parameter_columns=parameters,
+                            max_report_frequency=10)
+
+
+def _run_config(args, variant_spec, name, storage_path):
+    from ray import tune
+    run_params = variant_spec["run_params"]
+    return tune.RunConfig(
+        name=name,
+        storage_path=storage_path,
+        checkpoint_config=tune.CheckpointConfig(
+            checkpoint_frequency=run_params["checkpoint_frequency"],
+            checkpoint_at_end=run_params["checkpoint_at_end"]),
+        failure_config=tune.FailureConfig(max_failures=args.max_failures),
+        # Files a trial writes into its working directory (pictures) reach its trial dir.
+        sync_config=tune.SyncConfig(sync_artifacts=True),
+        progress_reporter=_reporter(variant_spec),
+        verbose=1,
+    )
+
+
+def run_tune_experiment(module, args, variant_spec, results_root):
+    """Runs (or, with ``--restore``, continues) the experiment; returns its path and results."""
     from ray import tune
 
-    storage_path, name = experiment_directory(args, variant_spec)
-    trainable = tune.with_resources(module.get_trainable_class(), {"cpu": args.trial_cpus})
-    run_params = variant_spec["run_params"]
+    if args.restore:
+        experiment_path = os.path.abspath(os.path.expanduser(args.restore))
+        print(f"softlearning: restoring experiment {experiment_path}", flush=True)
+        tuner = tune.Tuner.restore(experiment_path, _trainable(module, args),
+                                   resume_unfinished=True, resume_errored=True)
+        return experiment_path, tuner.fit()
+
+    storage_path, name = experiment_directory(results_root, variant_spec, args.exp_name)
     tuner = tune.Tuner(
-        trainable,
+        _trainable(module, args),
         param_space=variant_spec,
         tune_config=tune.TuneConfig(num_samples=1, trial_dirname_creator=trial_dirname,
-                                    max_concurrent_trials=args.max_concurrent_trials),
-        run_config=tune.RunConfig(
-            name=name,
-            storage_path=storage_path,
-            checkpoint_config=tune.CheckpointConfig(
-                checkpoint_frequency=run_params["checkpoint_frequency"],
-                checkpoint_at_end=run_params["checkpoint_at_end"]),
-            failure_config=tune.FailureConfig(max_failures=args.max_failures),
-            # Files a trial writes into its working directory (pictures) reach its trial dir.
-            sync_config=tune.SyncConfig(sync_artifacts=True),
-            progress_reporter=tune.CLIReporter(metric_columns=REPORTED_METRICS,
-                                               parameter_columns=[], max_report_frequency=10),
-            verbose=1,
-        ),
+                                    max_concurrent_trials=args.max_concurrent_trials,
+                                    scheduler=_scheduler(args, variant_spec)),
+        run_config=_run_config(args, variant_spec, name, storage_path),
     )
-    print(f"softlearning: experiment directory {os.path.join(storage_path, name)}", flush=True)
-    results = tuner.fit()
-    return os.path.join(storage_path, name), results
+    experiment_path = os.path.join(storage_path, name)
+    print(f"softlearning: experiment directory {experiment_path}", flush=True)
+    return experiment_path, tuner.fit()
+
+
+def validate_restore_path(args):
+    if args.restore is None:
+        return
+    path = os.path.abspath(os.path.expanduser(args.restore))
+    if not os.path.isdir(path):
+        raise UsageError(f"--restore {args.restore}: no such directory")
+    from ray import tune
+    if not tune.Tuner.can_restore(path):
+        raise UsageError(f"--restore {args.restore}: not a Tune experiment directory "
+                         f"(no experiment state in it)")
 
 
 def run_example_local(example_module_name, example_argv):
+    """The experiment on a Ray instance started here, every server bound to 127.0.0.1."""
     module, args, variant_spec = load_example(example_module_name, example_argv)
-    example_root = os.path.dirname(os.path.dirname(os.path.abspath(module.__file__)))
-    ray = _start_local_ray(args, example_root)
+    validate_restore_path(args)
+    # Trial processes import the example module; make its root importable there.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [example_root(module), os.environ.get("PYTHONPATH")]))
+    import ray
+    # address="local": always a new instance here, never a cluster that happens to be running.
+    ray.init(address="local", num_cpus=args.cpus, include_dashboard=False,
+             _node_ip_address=LOOPBACK, log_to_driver=True, logging_level="WARNING")
     try:
-        experiment_path, results = run_tune_experiment(module, args, variant_spec)
+        experiment_path, results = run_tune_experiment(module, args, variant_spec,
+                                                       args.local_dir)
     finally:
         ray.shutdown()
-    return report_results(experiment_path, results)
+    return summarize(experiment_path, results, variant_spec, args.metric, args.mode)
 
 
-def report_results(experiment_path, results):
-    errors = results.errors
-    print(f"softlearning: {len(results)} trial(s) in {experiment_path}", flush=True)
+def run_example_ray(example_module_name, example_argv):
+    """The experiment on an existing Ray cluster (``--address HOST:PORT``).
+
+    Trials import the example module on the cluster's nodes: install softlearning_tf2 there
+    (the cluster's image), or run from a checkout present on every node. Results go to
+    ``--storage-path`` (shared storage that every node can write) or ``--local-dir``.
+    """
+    module, args, variant_spec = load_example(example_module_name, example_argv)
+    if not args.address:
+        raise UsageError("run_example_ray needs --address HOST:PORT of a running Ray cluster")
+    validate_restore_path(args)
+    import ray
+    try:
+        ray.init(address=args.address, logging_level="WARNING", runtime_env={
+            "env_vars": {"PYTHONPATH": example_root(module)}})
+    except (ConnectionError, ValueError) as error:
+        raise UsageError(f"cannot connect to the Ray cluster at {args.address}: {error}")
+    try:
+        experiment_path, results = run_tune_experiment(
+            module, args, variant_spec, args.storage_path or args.local_dir)
+    finally:
+        ray.shutdown()
+    return summarize(experiment_path, results, variant_spec, args.metric, args.mode)
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def summarize(experiment_path, results, variant_spec, metric, mode):
+    """Prints a table of the trials and the best one; writes ``summary.json`` beside them."""
+    search_paths = [path for path, _ in search_space_entries(variant_spec)]
+    trials = []
     for result in results:
         metrics = result.metrics or {}
-        print(f"  {os.path.basename(result.path)}: timestep={metrics.get('timestep')} "
-              f"eval return={metrics.get('evaluation/episode-reward-mean')} "
-              f"checkpoint={result.checkpoint.path if result.checkpoint else None}")
-    if errors:
-        for error in errors:
-            print(f"softlearning: trial failed: {error}", file=sys.stderr)
-        return 1
-    return 0
+        config = result.config or {}
+        trials.append({
+            "trial": os.path.basename(result.path),
+            "path": result.path,
+            "config": {path: value_at(config, path) for path in search_paths
+                       if config},
+            metric: metrics.get(metric),
+            "timestep": metrics.get("timestep"),
+            "epochs": metrics.get("training_iteration"),
+            "status": "ERROR" if result.error else "OK",
+            "checkpoint": result.checkpoint.path if result.checkpoint else None,
+        })
+    ranked = [trial for trial in trials if _finite(trial[metric])]
+    best = None
+    if ranked:
+        best = (max if mode == "max" else min)(ranked, key=lambda trial: trial[metric])
+    summary = {"experiment_path": experiment_path, "metric": metric, "mode": mode,
+               "search_space": search_paths, "trials": trials, "best": best}
+    with open(os.path.join(experiment_path, SUMMARY_FILE), "w") as file:
+        json.dump(summary, file, indent=2, default=str)
+
+    print(f"\nsoftlearning: {len(trials)} trial(s) in {experiment_path}")
+    headers = ["trial", *[path.rsplit(".", 1)[-1] for path in search_paths], metric,
+               "timestep", "epochs", "status"]
+    rows = [[trial["trial"], *[trial["config"].get(path) for path in search_paths],
+             trial[metric], trial["timestep"], trial["epochs"], trial["status"]]
+            for trial in trials]
+    print(format_table(headers, rows))
+    if best:
+        print(f"best trial ({mode} {metric} = {best[metric]:.4g}): {best['path']}\n"
+              f"best checkpoint: {best['checkpoint']}")
+    print(f"summary: {os.path.join(experiment_path, SUMMARY_FILE)}", flush=True)
+    for result in results:
+        if result.error:
+            print(f"softlearning: trial failed: {result.error}", file=sys.stderr)
+    return 1 if any(result.error for result in results) else 0
+
+
+def format_table(headers, rows):
+    def cell(value):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+    text = [[cell(value) for value in row] for row in [headers, *rows]]
+    widths = [max(len(row[column]) for row in text) for column in range(len(headers))]
+    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths)) for row in text]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
 
 
 def run_example_debug(example_module_name, example_argv):
@@ -164,10 +290,11 @@ def run_example_debug(example_module_name, example_argv):
 
 
 def run_example_dry(example_module_name, example_argv):
-    """Prints the variant spec and the number of trials; starts nothing."""
+    """Prints the variant spec, its search spaces and the number of trials; starts nothing."""
     _, args, variant_spec = load_example(example_module_name, example_argv)
     print(to_json(variant_spec))
     for path, description in search_space_entries(variant_spec):
         print(f"search space: {path} = {description}")
+    print(f"scheduler: {args.scheduler} (metric {args.metric}, mode {args.mode})")
     print(f"number of trials: {count_trials(variant_spec)}")
     return 0

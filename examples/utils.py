@@ -54,6 +54,23 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
                              "algorithm_params.config.tau=0.01; VALUE may be a search space "
                              "grid:a,b | choice:a,b | uniform:lo,hi | loguniform:lo,hi | "
                              "randint:lo,hi")
+    parser.add_argument("--scheduler", choices=("fifo", "asha"), default="fifo",
+                        help="asha: stop weak trials early (asynchronous successive halving)")
+    parser.add_argument("--metric", default="evaluation/episode-reward-mean",
+                        help="the result that ranks trials (ASHA, best trial)")
+    parser.add_argument("--mode", choices=("max", "min"), default="max")
+    parser.add_argument("--grace-period", type=positive_int, default=1,
+                        help="ASHA: epochs every trial runs before it can be stopped")
+    parser.add_argument("--reduction-factor", type=positive_int, default=2,
+                        help="ASHA: keep the best 1/N of trials at each rung")
+    parser.add_argument("--restore", default=None, metavar="EXPERIMENT_DIR",
+                        help="continue an interrupted experiment from its directory")
+    parser.add_argument("--address", default=None, metavar="HOST:PORT",
+                        help="run_example_ray: the existing Ray cluster's address")
+    parser.add_argument("--storage-path", default=None,
+                        help="run_example_ray: where results go when the cluster needs shared "
+                             "storage (a shared filesystem path or s3://...); default: "
+                             "--local-dir")
     parser.add_argument("--run-eagerly", action="store_true",
                         help="run_example_debug only: turn tf.function off")
     return parser
@@ -148,6 +165,13 @@ def count_trials(variant_spec, num_samples=1):
         elif isinstance(node, (list, tuple)):
             stack.extend(node)
     return count
+
+
+def value_at(config, dotted_path):
+    """``config['a']['b']`` for ``'a.b'``."""
+    for key in dotted_path.split("."):
+        config = config[key]
+    return config
 
 
 def search_space_entries(variant_spec, prefix=""):

@@ -1,15 +1,41 @@
 """The ``softlearning`` command.
 
     softlearning run_example_local examples.development --algorithm SAC --domain Pendulum
+    softlearning run_example_ray   examples.development --address HOST:PORT ...
     softlearning run_example_debug examples.development ... [--run-eagerly]
     softlearning run_example_dry   examples.development ...
+    softlearning plot EXPERIMENT_DIR [--metric M] [--output curves.png]
 """
 import os
 import sys
 
-COMMANDS = ("run_example_local", "run_example_debug", "run_example_dry")
-USAGE = (f"usage: softlearning {{{','.join(COMMANDS)}}} EXAMPLE_MODULE [flags]\n"
-         f"       softlearning COMMAND EXAMPLE_MODULE --help   lists the example's flags")
+EXAMPLE_COMMANDS = ("run_example_local", "run_example_ray", "run_example_debug",
+                    "run_example_dry")
+OTHER_COMMANDS = ("plot",)
+COMMANDS = EXAMPLE_COMMANDS + OTHER_COMMANDS
+USAGE = (f"usage: softlearning {{{','.join(EXAMPLE_COMMANDS)}}} EXAMPLE_MODULE [flags]\n"
+         f"       softlearning COMMAND EXAMPLE_MODULE --help   lists the example's flags\n"
+         f"       softlearning plot EXPERIMENT_DIR [--metric M] [--output PNG]")
+
+
+def _error(message):
+    print(f"softlearning: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_example_command(command, example_module_name, example_argv):
+    # Example modules (examples.*) are found from the working directory, as in softlearning.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    from examples import instrument
+    if command == "run_example_ray":
+        instrument.configure_ray_client_environment()
+    else:
+        instrument.configure_local_ray_environment()
+    try:
+        return getattr(instrument, command)(example_module_name, example_argv)
+    except instrument.UsageError as error:
+        return _error(error)
 
 
 def main(argv=None):
@@ -19,25 +45,14 @@ def main(argv=None):
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
-        print(f"softlearning: error: unknown command {command!r}; valid choices: "
-              f"{', '.join(COMMANDS)}", file=sys.stderr)
-        return 2
+        return _error(f"unknown command {command!r}; valid choices: {', '.join(COMMANDS)}")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if command == "plot":
+        from softlearning_tf2.scripts import plot
+        return plot.main(rest)
     if not rest or rest[0].startswith("-"):
-        print(f"softlearning: error: {command} needs an example module, "
-              f"e.g. examples.development", file=sys.stderr)
-        return 2
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up chatter
-    # Example modules (examples.*) are found from the working directory, as in softlearning.
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-
-    from examples import instrument
-    instrument.configure_local_ray_environment()
-    try:
-        return getattr(instrument, command)(rest[0], rest[1:])
-    except instrument.UsageError as error:
-        print(f"softlearning: error: {error}", file=sys.stderr)
-        return 2
+        return _error(f"{command} needs an example module, e.g. examples.development")
+    return run_example_command(command, rest[0], rest[1:])
 
 
 if __name__ == "__main__":

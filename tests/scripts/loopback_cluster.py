@@ -1,0 +1,73 @@
+"""Runs a command against a two-node Ray cluster that lives on 127.0.0.1 only.
+
+    unshare --net --pid --fork --mount-proc python loopback_cluster.py PORT COMMAND...
+
+Meant to run as PID 1 of fresh network and PID namespaces: the namespace has no interface but
+loopback, so no Ray process can reach (or advertise) any other address, and every process
+left in the namespace ends when this script does. The head and the worker node are started as
+child processes (``ray start ... --block``) and stopped by their own process ids.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def ray_command():
+    return os.path.join(os.path.dirname(sys.executable), "ray")
+
+
+def alive_nodes(address):
+    probe = ("import ray; ray.init(address='%s', logging_level='ERROR'); "
+             "print(sum(node['Alive'] for node in ray.nodes()))" % address)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120)
+    lines = result.stdout.strip().splitlines()
+    return int(lines[-1]) if result.returncode == 0 and lines else 0
+
+
+def stop(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main():
+    port, command = sys.argv[1], sys.argv[2:]
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    # Nothing outside this namespace can reach the cluster, so it runs without Ray's token
+    # authentication (a real cluster keeps its own).
+    os.environ["RAY_AUTH_MODE"] = "disabled"
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    # Multi-node mode; with no route out of the namespace, Ray falls back to 127.0.0.1.
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "1"
+    address = f"127.0.0.1:{port}"
+    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats",
+              "--block"]
+    head = subprocess.Popen([ray_command(), "start", "--head", "--port", port,
+                             "--include-dashboard=false", *common])
+    nodes = [head]
+    try:
+        time.sleep(5)
+        worker = subprocess.Popen([ray_command(), "start", "--address", address, *common])
+        nodes.append(worker)
+        deadline = time.time() + 90
+        while alive_nodes(address) < 2:
+            if time.time() > deadline or head.poll() is not None or worker.poll() is not None:
+                print("loopback cluster: the worker node never joined", file=sys.stderr)
+                return 3
+            time.sleep(2)
+        print(f"loopback cluster: 2 nodes up at {address}", flush=True)
+        return subprocess.run(command).returncode
+    finally:
+        for process in reversed(nodes):
+            stop(process)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

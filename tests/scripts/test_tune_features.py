@@ -1,0 +1,85 @@
+"""Searches, early stopping, summaries, TensorBoard and a Ray cluster, through the CLI."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.scripts.test_console_scripts import PROJECT_ROOT, TINY_FLAGS, softlearning
+
+ONE_EPOCH_FLAGS = TINY_FLAGS + ["--set", "algorithm_params.config.epoch_length=110"]
+
+
+def experiment_dir(root, name):
+    path, = glob.glob(str(root / "gymnasium" / "Pendulum" / "v1" / f"*-{name}"))
+    return path
+
+
+def test_asha_stops_weak_trials_early_and_summary_is_written(tmp_path):
+    # Rigged: the metric is alpha, which stays ordered by its initial value; with one trial at
+    # a time, the first (largest alpha) runs to the end and ASHA stops the others at rung 1.
+    result = softlearning(
+        "run_example_local", "examples.development", "--exp-name", "asha", "--seed", "0",
+        "--local-dir", str(tmp_path), "--cpus", "1", "--max-concurrent-trials", "1",
+        "--scheduler", "asha", "--metric", "algorithm/alpha", "--mode", "max",
+        "--grace-period", "1", "--reduction-factor", "2", "--checkpoint-frequency", "0",
+        *ONE_EPOCH_FLAGS, "--set", "algorithm_params.config.n_epochs=3",
+        "--set", "algorithm_params.config.initial_alpha=grid:100.0,1.0,0.01")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with open(os.path.join(experiment_dir(tmp_path, "asha"), "summary.json")) as file:
+        summary = json.load(file)
+    epochs = {trial["config"]["algorithm_params.config.initial_alpha"]: trial["epochs"]
+              for trial in summary["trials"]}
+    assert epochs == {100.0: 3, 1.0: 1, 0.01: 1}
+    assert summary["best"]["config"] == {"algorithm_params.config.initial_alpha": 100.0}
+    assert summary["best"]["checkpoint"]
+    assert "best trial" in result.stdout and "initial_alpha" in result.stdout
+
+
+def test_metrics_reach_tensorboard(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result = softlearning("run_example_local", "examples.development", "--exp-name", "tb",
+                          "--seed", "1", "--local-dir", str(tmp_path), "--cpus", "1",
+                          *ONE_EPOCH_FLAGS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    trial_dir, = [path for path in glob.glob(os.path.join(experiment_dir(tmp_path, "tb"), "*"))
+                  if os.path.isdir(path)]
+    events = EventAccumulator(trial_dir)
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    for metric in ("evaluation/episode-reward-mean", "training/episode-reward-mean",
+                   "algorithm/Q_0-mean", "algorithm/Q_0_loss", "algorithm/policy_loss",
+                   "algorithm/alpha", "algorithm/entropy", "times/epoch", "timestep"):
+        assert f"ray/tune/{metric}" in tags, (metric, sorted(tags))
+    steps = [event.step for event in events.Scalars("ray/tune/timestep")]
+    assert len(steps) == 2
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None,
+                    reason="needs unshare and ip to build a loopback-only network namespace")
+def test_run_example_ray_on_a_loopback_cluster(tmp_path):
+    command = [sys.executable, "-m", "softlearning_tf2.scripts.console_scripts",
+               "run_example_ray", "examples.development", "--address", "127.0.0.1:6390",
+               "--exp-name", "cluster", "--seed", "0", "--local-dir", str(tmp_path),
+               *ONE_EPOCH_FLAGS, "--set", "algorithm_params.config.tau=grid:0.005,0.01"]
+    result = subprocess.run(
+        ["unshare", "--net", "--pid", "--fork", "--mount-proc", sys.executable,
+         os.path.join(PROJECT_ROOT, "tests", "scripts", "loopback_cluster.py"), "6390",
+         *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "2 nodes up" in result.stdout
+    with open(os.path.join(experiment_dir(tmp_path, "cluster"), "summary.json")) as file:
+        summary = json.load(file)
+    assert sorted(trial["config"]["algorithm_params.config.tau"]
+                  for trial in summary["trials"]) == [0.005, 0.01]
+    assert all(trial["status"] == "OK" and trial["timestep"] == 220
+               for trial in summary["trials"])
+
+
+def test_run_example_ray_without_address_is_an_error():
+    result = softlearning("run_example_ray", "examples.development")
+    assert result.returncode == 2 and "--address" in result.stderr
