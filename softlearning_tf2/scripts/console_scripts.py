@@ -5,17 +5,23 @@
     softlearning run_example_debug examples.development ... [--run-eagerly]
     softlearning run_example_dry   examples.development ...
     softlearning plot EXPERIMENT_DIR [--metric M] [--output curves.png]
+    softlearning export_policy CHECKPOINT_DIR OUTPUT_DIR [--format saved_model|tflite]
+    softlearning simulate_policy PATH [--num-rollouts N] [--deterministic] ...
 """
+import importlib
 import os
 import sys
 
 EXAMPLE_COMMANDS = ("run_example_local", "run_example_ray", "run_example_debug",
                     "run_example_dry")
-OTHER_COMMANDS = ("plot",)
+# Each of these is a module softlearning_tf2.scripts.<command> with main(argv) -> exit code.
+OTHER_COMMANDS = ("plot", "export_policy", "simulate_policy")
 COMMANDS = EXAMPLE_COMMANDS + OTHER_COMMANDS
 USAGE = (f"usage: softlearning {{{','.join(EXAMPLE_COMMANDS)}}} EXAMPLE_MODULE [flags]\n"
          f"       softlearning COMMAND EXAMPLE_MODULE --help   lists the example's flags\n"
-         f"       softlearning plot EXPERIMENT_DIR [--metric M] [--output PNG]")
+         f"       softlearning plot EXPERIMENT_DIR [--metric M] [--output PNG]\n"
+         f"       softlearning export_policy CHECKPOINT_DIR OUTPUT_DIR [--format ...]\n"
+         f"       softlearning simulate_policy PATH [--num-rollouts N] ...")
 
 
 def _error(message):
@@ -47,9 +53,9 @@ def main(argv=None):
     if command not in COMMANDS:
         return _error(f"unknown command {command!r}; valid choices: {', '.join(COMMANDS)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if command == "plot":
-        from softlearning_tf2.scripts import plot
-        return plot.main(rest)
+    if command in OTHER_COMMANDS:
+        module = importlib.import_module(f"softlearning_tf2.scripts.{command}")
+        return module.main(rest)
     if not rest or rest[0].startswith("-"):
         return _error(f"{command} needs an example module, e.g. examples.development")
     return run_example_command(command, rest[0], rest[1:])
