@@ -61,6 +61,8 @@ def load_example(example_module_name, example_argv):
     if args.seed is None:
         args.seed = random_seed()
     args.exp_name = args.exp_name or args.algorithm
+    if args.resources_per_trial and "cpu" in args.resources_per_trial:
+        args.trial_cpus = max(1, int(args.resources_per_trial["cpu"]))
     try:
         variant_spec = module.get_variant_spec(args)
     except ValueError as error:
@@ -90,7 +92,8 @@ def trial_dirname(trial):
 
 def _trainable(module, args):
     from ray import tune
-    return tune.with_resources(module.get_trainable_class(), {"cpu": args.trial_cpus})
+    resources = args.resources_per_trial or {"cpu": args.trial_cpus}
+    return tune.with_resources(module.get_trainable_class(), resources)
 
 
 def _scheduler(args, variant_spec):

@@ -45,6 +45,9 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
                         help="CPUs for the local Ray instance (default: all)")
     parser.add_argument("--trial-cpus", type=positive_int, default=1,
                         help="CPUs per trial; also TensorFlow's thread count in the trial")
+    parser.add_argument("--resources-per-trial", type=resources_json, default=None,
+                        metavar="JSON", help='Tune resources of each trial, e.g. '
+                        '\'{"cpu": 2}\'; overrides --trial-cpus')
     parser.add_argument("--max-concurrent-trials", type=positive_int, default=None)
     parser.add_argument("--max-failures", type=non_negative_int, default=0,
                         help="restart a failed trial from its last checkpoint up to N times")
@@ -74,6 +77,19 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
     parser.add_argument("--run-eagerly", action="store_true",
                         help="run_example_debug only: turn tf.function off")
     return parser
+
+
+def resources_json(text):
+    try:
+        resources = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({error.msg} at character "
+                                         f"{error.pos}): {text}")
+    if not isinstance(resources, dict) or not all(
+            isinstance(value, (int, float)) and value >= 0 for value in resources.values()):
+        raise argparse.ArgumentTypeError(f"must be a JSON object of non-negative amounts, "
+                                         f"e.g. '{{\"cpu\": 2}}', got {text}")
+    return resources
 
 
 def positive_int(text):
@@ -149,6 +165,22 @@ def apply_overrides(variant, overrides):
             raise ValueError(f"--set {path}: no entry {last!r} there; valid choices: {choices}")
         node[last] = parse_override_value(text)
     return variant
+
+
+def validate_variant_spec(variant_spec):
+    """Checks the hyperparameter ranges of every value a trial could get (each grid value;
+    sampled search spaces are checked when the trial builds its algorithm)."""
+    from ray.tune.search.sample import Domain
+
+    from softlearning_tf2.algorithms.validation import check_hyperparameters
+
+    for section in ("algorithm_params", "replay_pool_params", "sampler_params"):
+        for name, value in variant_spec[section]["config"].items():
+            candidates = (value["grid_search"] if isinstance(value, dict)
+                          and set(value) == {"grid_search"} else [value])
+            for candidate in candidates:
+                if not isinstance(candidate, Domain):
+                    check_hyperparameters(**{name: candidate})
 
 
 def count_trials(variant_spec, num_samples=1):

@@ -14,7 +14,9 @@ from softlearning_tf2.policies.utils import (
     get_exploration_policy_from_variant, get_policy_from_variant)
 from softlearning_tf2.replay_pools.utils import get_replay_pool_from_variant
 from softlearning_tf2.samplers.utils import get_sampler_from_variant
-from softlearning_tf2.utils.checkpoints import load_arrays, load_json, save_arrays, save_json
+from softlearning_tf2.replay_pools.checkpointing import CHUNK_FILE, load_chain, save_chunk
+from softlearning_tf2.utils.checkpoints import (
+    load_arrays, load_json, save_arrays, save_json, verify_manifest, write_manifest)
 from softlearning_tf2.utils.random import component_seed
 from softlearning_tf2.value_functions.utils import (
     get_Q_functions_from_variant, get_V_function_from_variant)
@@ -22,7 +24,6 @@ from softlearning_tf2.value_functions.utils import (
 VARIANT_FILE = "variant.json"
 ALGORITHM_FILE = "algorithm.npz"
 STATE_FILE = "training_state.json"
-REPLAY_POOL_FILE = "replay_pool.npz"
 
 
 def configure_tensorflow_threads(run_params):
@@ -59,6 +60,7 @@ class Experiment:
         self.algorithm = get_algorithm_from_variant(
             variant, self.training_environment, self.evaluation_environment, self.policy,
             self.initial_exploration_policy, self.pool, self.sampler, **self.networks)
+        self._pool_saved_up_to = 0  # sample index up to which checkpoints hold the pool
 
     def _build_value_functions(self, seed):
         """The algorithm's value networks: ``Qs`` always, ``V`` where the variant has one."""
@@ -75,31 +77,60 @@ class Experiment:
         return diagnostics
 
     def save(self, checkpoint_dir):
-        """Writes the whole trial state into ``checkpoint_dir`` (each file atomically)."""
+        """Writes the whole trial state into ``checkpoint_dir``.
+
+        Each file is written atomically and ``manifest.json`` (sizes, SHA-256) last. The replay
+        pool is saved incrementally: only the transitions added since the previous save.
+        A path in progress is not saved: after a restore, sampling starts a new episode.
+        """
+        os.makedirs(checkpoint_dir, exist_ok=True)
         arrays, data = self.algorithm.get_state()
         save_arrays(os.path.join(checkpoint_dir, ALGORITHM_FILE), arrays)
-        pool_state = self.pool.state_dict()
-        data["replay_pool"] = {"samples_added": pool_state["samples_added"],
-                               "rng_state": pool_state["rng_state"]}
+        files = [ALGORITHM_FILE, STATE_FILE, VARIANT_FILE]
+        pool_state = {"samples_added": self.pool.samples_added,
+                      "rng_state": self.pool.rng_state}
         if self.variant["run_params"]["checkpoint_replay_pool"]:
-            save_arrays(os.path.join(checkpoint_dir, REPLAY_POOL_FILE),
-                        pool_state["transitions"])
+            start, end = save_chunk(self.pool, checkpoint_dir, self._pool_saved_up_to)
+            pool_state.update(chunk_start=start, chunk_end=end)
+            files.append(CHUNK_FILE)
+        data["replay_pool"] = pool_state
+        data["environment_rng_states"] = {
+            "training": environment_rng_state(self.training_environment),
+            "evaluation": environment_rng_state(self.evaluation_environment)}
         save_json(os.path.join(checkpoint_dir, STATE_FILE), data)
         save_json(os.path.join(checkpoint_dir, VARIANT_FILE), self.variant)
+        write_manifest(checkpoint_dir, files)
+        if "chunk_end" in pool_state:
+            self._pool_saved_up_to = pool_state["chunk_end"]
 
     def restore(self, checkpoint_dir):
-        missing = [name for name in (ALGORITHM_FILE, STATE_FILE)
-                   if not os.path.isfile(os.path.join(checkpoint_dir, name))]
-        if missing:
-            raise FileNotFoundError(f"{checkpoint_dir} is not a complete checkpoint: "
-                                    f"missing {', '.join(missing)}")
+        """Loads a checkpoint written by ``save``, after verifying every file's checksum."""
+        verify_manifest(checkpoint_dir)
         arrays = load_arrays(os.path.join(checkpoint_dir, ALGORITHM_FILE))
         data = load_json(os.path.join(checkpoint_dir, STATE_FILE))
+        pool_state = data["replay_pool"]
+        transitions = None
+        if "chunk_end" in pool_state:
+            transitions = load_chain(checkpoint_dir, pool_state["samples_added"],
+                                     self.pool.max_size, STATE_FILE)
         self.algorithm.set_state(arrays, data)
-        pool_path = os.path.join(checkpoint_dir, REPLAY_POOL_FILE)
-        if os.path.isfile(pool_path):
-            self.pool.load_state_dict({"transitions": load_arrays(pool_path),
-                                       **data["replay_pool"]})
+        if transitions is not None:
+            self.pool.load_state_dict({"transitions": transitions, **pool_state})
+            self._pool_saved_up_to = pool_state["samples_added"]
+        for name, environment in (("training", self.training_environment),
+                                  ("evaluation", self.evaluation_environment)):
+            set_environment_rng_state(environment, data["environment_rng_states"][name])
+
+
+def environment_rng_state(environment):
+    """The gymnasium environment's own random state (JSON-able), or None if never seeded."""
+    generator = environment.unwrapped._np_random
+    return None if generator is None else generator.bit_generator.state
+
+
+def set_environment_rng_state(environment, state):
+    if state is not None:
+        environment.unwrapped.np_random.bit_generator.state = state
 
 
 class ExperimentRunner(tune.Trainable):

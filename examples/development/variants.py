@@ -135,7 +135,8 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         "replay_pool_params": {"class_name": "SimpleReplayPool",
                                "config": {"max_size": int(1e6)}},
         "sampler_params": {"class_name": "SimpleSampler",
-                           "config": {"max_path_length": max_path_length}},
+                           "config": {"max_path_length": max_path_length,
+                                      "drop_nonfinite_transitions": False}},
         "run_params": {
             "seed": int(seed),
             "checkpoint_frequency": int(checkpoint_frequency),
@@ -162,7 +163,7 @@ def get_variant_spec(args, **extra_run_params):
     ``--num-samples K`` becomes a grid over K consecutive seeds, so every trial's seed is
     known in advance and written into its saved variant.
     """
-    from examples.utils import apply_overrides
+    from examples.utils import apply_overrides, validate_variant_spec
     from softlearning_tf2.environments.utils import validate_environment_name
 
     task = args.task or default_task(args.universe, args.domain)
@@ -174,6 +175,7 @@ def get_variant_spec(args, **extra_run_params):
     if args.checkpoint_replay_pool is not None:
         variant["run_params"]["checkpoint_replay_pool"] = args.checkpoint_replay_pool
     variant = apply_overrides(variant, args.overrides)
+    validate_variant_spec(variant)
     if args.num_samples > 1:
         variant["run_params"]["seed"] = tune.grid_search(
             [args.seed + index for index in range(args.num_samples)])

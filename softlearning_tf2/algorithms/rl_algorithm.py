@@ -1,9 +1,11 @@
 """The training loop shared by every algorithm: sample, train, evaluate, one epoch at a time."""
+import re
 import time
 
 import numpy as np
 import tensorflow as tf
 
+from softlearning_tf2.algorithms.validation import check_hyperparameters
 from softlearning_tf2.samplers.utils import rollouts
 
 
@@ -17,8 +19,9 @@ class RLAlgorithm:
     uniformly drawn batch. After each epoch, ``eval_n_episodes`` evaluation episodes run on the
     evaluation environment (deterministic policy by default).
 
-    Subclasses implement ``_update(batch) -> dict of diagnostics tensors`` and list what a
-    checkpoint must hold in ``_checkpointables``.
+    Subclasses implement ``_update_step(batch) -> dict of diagnostics tensors``, compile it
+    with ``_compile_update`` into ``self._update``, and list what a checkpoint must hold in
+    ``_checkpointables``.
     """
 
     def __init__(self, training_environment, evaluation_environment, policy,
@@ -26,14 +29,11 @@ class RLAlgorithm:
                  n_train_repeat=1, train_every_n_steps=1, n_initial_exploration_steps=0,
                  min_pool_size=None, batch_size=256, eval_n_episodes=1,
                  eval_deterministic=True):
-        for name, value in (("n_epochs", n_epochs), ("epoch_length", epoch_length),
-                            ("n_train_repeat", n_train_repeat),
-                            ("train_every_n_steps", train_every_n_steps),
-                            ("batch_size", batch_size)):
-            if int(value) <= 0:
-                raise ValueError(f"{name} must be positive, got {value}")
-        if int(eval_n_episodes) < 0 or int(n_initial_exploration_steps) < 0:
-            raise ValueError("eval_n_episodes and n_initial_exploration_steps must be >= 0")
+        check_hyperparameters(
+            n_epochs=n_epochs, epoch_length=epoch_length, n_train_repeat=n_train_repeat,
+            train_every_n_steps=train_every_n_steps, batch_size=batch_size,
+            eval_n_episodes=eval_n_episodes, min_pool_size=min_pool_size,
+            n_initial_exploration_steps=n_initial_exploration_steps)
         self._training_environment = training_environment
         self._evaluation_environment = evaluation_environment
         self._policy = policy
@@ -88,10 +88,32 @@ class RLAlgorithm:
 
     def _do_training_repeats(self):
         for _ in range(self._n_train_repeat):
-            self._last_update_diagnostics = self._update(self._training_batch())
+            try:
+                self._last_update_diagnostics = self._update(self._training_batch())
+            except tf.errors.InvalidArgumentError as error:
+                match = re.search(r"non-finite (\S+)", error.message)
+                if match is None:
+                    raise
+                raise FloatingPointError(
+                    f"{match.group(1)} became NaN or infinite at update step "
+                    f"{self._num_train_steps + 1} (epoch {self._epoch + 1}); training stops "
+                    f"here and the last checkpoint stays as it was") from None
             self._num_train_steps += 1
 
-    def _update(self, batch):
+    def _compile_update(self, observation_size, action_size):
+        """``_update_step`` as one ``tf.function``, every diagnostic checked to be finite.
+
+        A NaN or infinity in any loss or statistic raises at once, naming it.
+        """
+        def checked_update_step(batch):
+            diagnostics = self._update_step(batch)
+            return {name: tf.debugging.check_numerics(value, message=f"non-finite {name}")
+                    for name, value in diagnostics.items()}
+        return tf.function(checked_update_step,
+                           input_signature=[batch_signature(observation_size, action_size)])
+
+    def _update_step(self, batch):
+        """One gradient step on ``batch``; returns a dict of scalar diagnostics tensors."""
         raise NotImplementedError
 
     def train_steps(self, num_steps):

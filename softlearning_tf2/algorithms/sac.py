@@ -11,7 +11,8 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
     Q_regression_step, clone_as_target, polyak_update)
-from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm, batch_signature
+from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
+from softlearning_tf2.algorithms.validation import check_hyperparameters
 
 
 def resolve_target_entropy(target_entropy, action_size):
@@ -58,19 +59,10 @@ class SAC(RLAlgorithm):
                  discount=0.99, tau=5e-3, target_update_interval=1, **kwargs):
         super().__init__(training_environment, evaluation_environment, policy,
                          initial_exploration_policy, pool, sampler, **kwargs)
-        if not 0.0 <= float(discount) < 1.0:
-            raise ValueError(f"discount must be in [0, 1), got {discount}")
-        if not 0.0 < float(tau) <= 1.0:
-            raise ValueError(f"tau must be in (0, 1], got {tau}")
-        if int(target_update_interval) <= 0:
-            raise ValueError(f"target_update_interval must be positive, "
-                             f"got {target_update_interval}")
-        for name, value in (("policy_lr", policy_lr), ("Q_lr", Q_lr), ("alpha_lr", alpha_lr),
-                            ("initial_alpha", initial_alpha)):
-            if not float(value) > 0.0:
-                raise ValueError(f"{name} must be positive, got {value}")
-        if fixed_alpha is not None and not float(fixed_alpha) >= 0.0:
-            raise ValueError(f"fixed_alpha must be >= 0, got {fixed_alpha}")
+        check_hyperparameters(policy_lr=policy_lr, Q_lr=Q_lr, alpha_lr=alpha_lr,
+                              initial_alpha=initial_alpha, fixed_alpha=fixed_alpha,
+                              reward_scale=reward_scale, discount=discount, tau=tau,
+                              target_update_interval=target_update_interval)
 
         self._Qs = tuple(Qs)
         self._build_target_networks()
@@ -98,9 +90,8 @@ class SAC(RLAlgorithm):
         self._policy_optimizer.build(self._policy.trainable_variables)
         self._alpha_optimizer.build([self._log_alpha])
 
-        signature = batch_signature(training_environment.observation_space.shape[0],
-                                    action_size)
-        self._update = tf.function(self._update_step, input_signature=[signature])
+        self._update = self._compile_update(
+            training_environment.observation_space.shape[0], action_size)
 
     def _build_target_networks(self):
         self._Q_targets = tuple(clone_as_target(Q) for Q in self._Qs)

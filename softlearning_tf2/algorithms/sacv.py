@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import clone_as_target, polyak_update
 from softlearning_tf2.algorithms.sac import SAC
+from softlearning_tf2.algorithms.validation import check_hyperparameters
 
 
 class SACV(SAC):
@@ -34,8 +35,7 @@ class SACV(SAC):
 
     def __init__(self, training_environment, evaluation_environment, policy, Qs, pool, sampler,
                  initial_exploration_policy, *, V, V_lr=3e-4, fixed_alpha=1.0, **kwargs):
-        if not float(V_lr) > 0.0:
-            raise ValueError(f"V_lr must be positive, got {V_lr}")
+        check_hyperparameters(V_lr=V_lr)
         self._V = V
         super().__init__(training_environment, evaluation_environment, policy, Qs, pool,
                          sampler, initial_exploration_policy, fixed_alpha=fixed_alpha, **kwargs)

@@ -11,8 +11,9 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
     Q_regression_step, clone_as_target, polyak_update)
-from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm, batch_signature
+from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.svgd import svgd_direction
+from softlearning_tf2.algorithms.validation import check_hyperparameters
 
 
 def importance_sampled_soft_value(Q_values, action_size):
@@ -60,17 +61,12 @@ class SQL(RLAlgorithm):
                  kernel_n_particles=16, kernel_update_ratio=0.5, **kwargs):
         super().__init__(training_environment, evaluation_environment, policy,
                          initial_exploration_policy, pool, sampler, **kwargs)
-        if not 0.0 <= float(discount) < 1.0:
-            raise ValueError(f"discount must be in [0, 1), got {discount}")
-        if not 0.0 < float(tau) <= 1.0:
-            raise ValueError(f"tau must be in (0, 1], got {tau}")
-        for name, value in (("target_update_interval", target_update_interval),
-                            ("value_n_particles", value_n_particles)):
-            if int(value) <= 0:
-                raise ValueError(f"{name} must be positive, got {value}")
-        for name, value in (("policy_lr", policy_lr), ("Q_lr", Q_lr)):
-            if not float(value) > 0.0:
-                raise ValueError(f"{name} must be positive, got {value}")
+        check_hyperparameters(policy_lr=policy_lr, Q_lr=Q_lr, reward_scale=reward_scale,
+                              discount=discount, tau=tau,
+                              target_update_interval=target_update_interval,
+                              value_n_particles=value_n_particles,
+                              kernel_n_particles=kernel_n_particles,
+                              kernel_update_ratio=kernel_update_ratio)
         n_fixed = int(int(kernel_n_particles) * float(kernel_update_ratio))
         if n_fixed < 2 or int(kernel_n_particles) - n_fixed < 1:
             raise ValueError(
@@ -98,9 +94,8 @@ class SQL(RLAlgorithm):
             optimizer.build(Q.trainable_variables)
         self._policy_optimizer.build(self._policy.trainable_variables)
 
-        signature = batch_signature(training_environment.observation_space.shape[0],
-                                    self._action_size)
-        self._update = tf.function(self._update_step, input_signature=[signature])
+        self._update = self._compile_update(
+            training_environment.observation_space.shape[0], self._action_size)
 
     @property
     def Qs(self):

@@ -11,17 +11,8 @@ from softlearning_tf2.environments.adapters.gymnasium_adapter import GymnasiumAd
 UNIVERSES = ("gymnasium",)
 
 
-def _register_project_environments():
-    # Imported for its side effect: registers the project's own gymnasium environments.
-    try:
-        from softlearning_tf2.environments import multi_goal  # noqa: F401
-    except ImportError:  # pragma: no cover - the module ships with the package
-        pass
-
-
 def gymnasium_domains_and_tasks():
     """Maps each registered gymnasium domain to its sorted list of tasks."""
-    _register_project_environments()
     domains = {}
     for environment_id in gymnasium.registry:
         if "-" not in environment_id:

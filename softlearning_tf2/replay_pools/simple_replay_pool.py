@@ -95,12 +95,17 @@ class SimpleReplayPool:
         indices = (self._pointer - n + np.arange(n)) % self._max_size
         return self.batch_by_indices(indices)
 
+    @property
+    def rng_state(self):
+        """The batch-sampling generator's state (JSON-able)."""
+        return self._rng.bit_generator.state
+
     def state_dict(self):
         """The stored transitions (oldest first), counters and sampling RNG, as plain data."""
         return {
             "transitions": self.last_n_batch(self._size),
             "samples_added": self._samples_added,
-            "rng_state": self._rng.bit_generator.state,
+            "rng_state": self.rng_state,
         }
 
     def load_state_dict(self, state):

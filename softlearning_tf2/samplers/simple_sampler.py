@@ -10,12 +10,19 @@ class SimpleSampler:
     A path ends when the environment terminates, when it truncates (its own time limit), or
     when it reaches ``max_path_length`` steps. Only ``terminated`` is written to the pool as a
     terminal: both kinds of truncation bootstrap.
+
+    An environment that returns a NaN or infinite observation or reward stops sampling with a
+    FloatingPointError naming the field and the step; with ``drop_nonfinite_transitions``
+    such a transition is dropped instead (and counted), and the episode restarts.
     """
 
-    def __init__(self, max_path_length, statistics_window=100):
+    def __init__(self, max_path_length, statistics_window=100,
+                 drop_nonfinite_transitions=False):
         if int(max_path_length) <= 0:
             raise ValueError(f"max_path_length must be positive, got {max_path_length}")
         self.max_path_length = int(max_path_length)
+        self.drop_nonfinite_transitions = bool(drop_nonfinite_transitions)
+        self.nonfinite_transitions_dropped = 0
         self.environment = None
         self.policy = None
         self.pool = None
@@ -43,6 +50,9 @@ class SimpleSampler:
         observation, _ = self.environment.reset(seed=seed)
         if seed is not None:
             self.environment.action_space.seed(seed)
+        if not np.all(np.isfinite(observation)):
+            raise FloatingPointError(f"the environment's reset returned a non-finite "
+                                     f"observation (episode {self.episodes + 1})")
         return observation
 
     def sample(self, policy=None):
@@ -55,6 +65,17 @@ class SimpleSampler:
         observation = self._current_observation
         action = policy.action(observation)
         next_observation, reward, terminated, truncated, _ = self.environment.step(action)
+        if not (np.all(np.isfinite(next_observation)) and np.isfinite(reward)):
+            field = "reward" if np.all(np.isfinite(next_observation)) else "observation"
+            if not self.drop_nonfinite_transitions:
+                raise FloatingPointError(
+                    f"the environment returned a non-finite {field} at sample "
+                    f"{self.total_samples + 1} (step {self._path_length + 1} of episode "
+                    f"{self.episodes + 1}); set sampler_params.config."
+                    f"drop_nonfinite_transitions=true to drop such transitions instead")
+            self.nonfinite_transitions_dropped += 1
+            self._current_observation = None  # restart the episode
+            return next_observation, reward, terminated, truncated
         self.pool.add_sample({
             "observations": observation,
             "actions": action,
@@ -98,6 +119,7 @@ class SimpleSampler:
             else float(self.last_path_return),
             "episodes": self.episodes,
             "total-samples": self.total_samples,
+            "nonfinite-transitions-dropped": self.nonfinite_transitions_dropped,
         }
 
     def state_dict(self):
@@ -110,6 +132,7 @@ class SimpleSampler:
             "last_path_length": self.last_path_length,
             "recent_returns": list(self._recent_returns),
             "recent_lengths": list(self._recent_lengths),
+            "nonfinite_transitions_dropped": self.nonfinite_transitions_dropped,
         }
 
     def load_state_dict(self, state):
@@ -121,5 +144,6 @@ class SimpleSampler:
         self._recent_returns.extend(state["recent_returns"])
         self._recent_lengths.clear()
         self._recent_lengths.extend(state["recent_lengths"])
+        self.nonfinite_transitions_dropped = int(state["nonfinite_transitions_dropped"])
         self._current_observation = None
         self._seed = None

@@ -179,3 +179,30 @@ def test_train_epoch_reports_diagnostics():
                 "algorithm/entropy", "algorithm/policy/entropy-mean"):
         assert np.isfinite(diagnostics[key]), key
     assert sac.done
+
+
+def test_nonfinite_loss_stops_training_naming_the_loss_and_step():
+    sac = make_sac(epoch_length=40, n_initial_exploration_steps=0, min_pool_size=32)
+    sac.train_steps(33)  # 2 updates
+    assert sac.num_train_steps == 2
+    sac.pool.fields["rewards"][:sac.pool.size] = np.nan
+    with pytest.raises(FloatingPointError, match=r"became NaN or infinite at update step 3"):
+        sac.train_steps(1)
+
+
+def test_stress_saturated_policy_huge_rewards_stay_finite():
+    sac = make_sac(reward_scale=100.0, initial_alpha=1e-3)
+    # Push the policy's mean far into tanh's saturation.
+    weights = sac.policy.get_weights()
+    weights[-1][0] = 50.0
+    sac.policy.set_weights(weights)
+    batch = fixed_batch()
+    batch["rewards"] = np.full(32, 1e6, np.float32)
+    batch["actions"] = np.sign(batch["actions"])  # actions exactly at the bounds
+    for _ in range(3):
+        diagnostics = sac._update(batch)
+    assert all(np.isfinite(value.numpy()) for value in diagnostics.values())
+    assert sac.alpha > 0.0
+    log_probs = sac.policy.log_probs(tf.constant(batch["observations"]),
+                                     tf.constant(batch["actions"]))
+    assert np.all(np.isfinite(log_probs.numpy()))

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from softlearning_tf2.environments.adapters.gymnasium_adapter import GymnasiumAdapter
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
@@ -66,3 +67,50 @@ def test_seeded_sampling_is_reproducible():
     _, first = run_sampler("Pendulum", "v1", 50, max_path_length=200)
     _, second = run_sampler("Pendulum", "v1", 50, max_path_length=200)
     np.testing.assert_array_equal(first.fields["observations"], second.fields["observations"])
+
+
+class CorruptingEnvironment:
+    """Pendulum whose 5th step returns a NaN reward and whose 8th a NaN observation."""
+
+    def __init__(self):
+        self.inner = GymnasiumAdapter("Pendulum", "v1")
+        self.action_space = self.inner.action_space
+        self.steps = 0
+
+    def reset(self, seed=None):
+        return self.inner.reset(seed=seed)
+
+    def step(self, action):
+        self.steps += 1
+        observation, reward, terminated, truncated, info = self.inner.step(action)
+        if self.steps == 5:
+            reward = float("nan")
+        if self.steps == 8:
+            observation = observation * np.inf
+        return observation, reward, terminated, truncated, info
+
+
+def corrupted_sampler(drop):
+    pool = SimpleReplayPool((3,), (1,), 100)
+    sampler = SimpleSampler(max_path_length=200, drop_nonfinite_transitions=drop)
+    sampler.initialize(CorruptingEnvironment(), ContinuousUniformPolicy(3, 1, seed=0), pool,
+                       seed=0)
+    return sampler, pool
+
+
+def test_nonfinite_reward_stops_with_the_step_and_field_named():
+    sampler, pool = corrupted_sampler(drop=False)
+    with pytest.raises(FloatingPointError, match=r"non-finite reward at sample 5 \(step 5"):
+        for _ in range(10):
+            sampler.sample()
+    assert pool.size == 4  # nothing of the bad transition got in
+
+
+def test_nonfinite_transitions_can_be_dropped_and_counted():
+    sampler, pool = corrupted_sampler(drop=True)
+    for _ in range(10):
+        sampler.sample()
+    assert sampler.nonfinite_transitions_dropped == 2
+    assert pool.size == 8 and np.all(np.isfinite(pool.fields["rewards"][:8]))
+    assert np.all(np.isfinite(pool.fields["next_observations"][:8]))
+    assert sampler.get_diagnostics()["nonfinite-transitions-dropped"] == 2

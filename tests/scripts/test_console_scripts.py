@@ -79,6 +79,14 @@ def test_run_example_local_writes_progress_and_checkpoints(tmp_path, algorithm):
     (["--domain", "Pendulum", "--task", "v0"], "unknown task 'v0'"),
     (["--set", "algorithm_params.config.tauu=1"], "no entry 'tauu'"),
     (["--num-samples", "0"], "must be a positive integer"),
+    (["--resources-per-trial", "{cpu: 2"], "not valid JSON"),
+    (["--set", "algorithm_params.config.tau=0"], "tau must be in (0, 1], got 0"),
+    (["--set", "algorithm_params.config.tau=grid:0.01,1.5"], "tau must be in (0, 1], got 1.5"),
+    (["--set", "algorithm_params.config.discount=1.0"], "discount must be in [0, 1)"),
+    (["--set", "algorithm_params.config.batch_size=-4"], "batch_size must be a positive"),
+    (["--set", "replay_pool_params.config.max_size=0"], "max_size must be a positive"),
+    (["--set", "sampler_params.config.max_path_length=0"], "max_path_length must be"),
+    (["--restore", "/nonexistent/experiment"], "no such directory"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, flags, message):
     result = softlearning("run_example_local", "examples.development",
@@ -86,8 +94,6 @@ def test_bad_input_exits_2_with_one_line(tmp_path, flags, message):
     assert result.returncode == 2
     error_lines = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(error_lines) == 1 and message in error_lines[0], result.stderr
-    assert "valid choices" in error_lines[0] or "choose from" in error_lines[0] or (
-        "positive" in error_lines[0])
     assert os.listdir(tmp_path) == []  # nothing started, nothing written
 
 

@@ -1,5 +1,9 @@
 """The experiment a trial runs: built from a variant, saved and restored whole."""
+import json
 import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -7,7 +11,10 @@ import pytest
 from examples.development.main import Experiment
 from examples.development.variants import get_variant
 from examples.utils import apply_overrides
+from softlearning_tf2.utils.checkpoints import CorruptCheckpointError
 
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 TINY = [
     "algorithm_params.config.n_epochs=2",
     "algorithm_params.config.epoch_length=120",
@@ -36,8 +43,9 @@ def test_checkpoint_round_trip_restores_everything(tmp_path, algorithm):
     diagnostics = experiment.train_epoch()
     assert diagnostics["timestep"] == 120 and not diagnostics["done"]
     experiment.save(str(tmp_path))
-    assert sorted(os.listdir(tmp_path)) == ["algorithm.npz", "replay_pool.npz",
-                                            "training_state.json", "variant.json"]
+    assert sorted(os.listdir(tmp_path)) == ["algorithm.npz", "manifest.json",
+                                            "replay_pool_chunk.npz", "training_state.json",
+                                            "variant.json"]
 
     # A different seed: different initial weights, all of them overwritten by the restore.
     restored = Experiment(tiny_variant(seed=1, algorithm=algorithm))
@@ -61,19 +69,98 @@ def test_restore_from_an_incomplete_checkpoint_names_the_missing_file(tmp_path):
     experiment = Experiment(tiny_variant())
     experiment.save(str(tmp_path))
     os.remove(tmp_path / "algorithm.npz")
-    with pytest.raises(FileNotFoundError, match="algorithm.npz"):
+    with pytest.raises(CorruptCheckpointError, match="algorithm.npz is missing"):
         Experiment(tiny_variant()).restore(str(tmp_path))
 
 
-def test_replay_pool_can_be_left_out_of_checkpoints(tmp_path):
-    variant = tiny_variant()
-    variant["run_params"]["checkpoint_replay_pool"] = False
-    Experiment(variant).save(str(tmp_path))
-    assert not (tmp_path / "replay_pool.npz").exists()
+def test_truncated_checkpoint_file_is_named_and_nothing_changes(tmp_path):
+    experiment = Experiment(tiny_variant())
+    experiment.train_epoch()
+    experiment.save(str(tmp_path))
+    path = tmp_path / "algorithm.npz"
+    path.write_bytes(path.read_bytes()[:1000])
+    before = {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)}
+    with pytest.raises(CorruptCheckpointError, match=r"algorithm.npz is truncated"):
+        Experiment(tiny_variant()).restore(str(tmp_path))
+    assert {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)} == before
 
 
-def test_seeded_experiments_are_reproducible():
-    first = Experiment(tiny_variant(seed=3)).train_epoch()
-    second = Experiment(tiny_variant(seed=3)).train_epoch()
-    for key in ("evaluation/episode-reward-mean", "algorithm/Q_0_loss", "algorithm/alpha"):
-        assert first[key] == second[key], key
+def test_replay_pool_is_saved_incrementally_and_rebuilt_from_the_chain(tmp_path):
+    variant = tiny_variant(extra=["algorithm_params.config.n_epochs=4",
+                                  "replay_pool_params.config.max_size=300"])
+    experiment = Experiment(variant)
+    for index in range(3):
+        experiment.train_epoch()
+        experiment.save(str(tmp_path / f"checkpoint_{index:06d}"))
+    sizes = [len(np.load(tmp_path / f"checkpoint_{index:06d}" / "replay_pool_chunk.npz")
+                 ["rewards"]) for index in range(3)]
+    assert sizes == [120, 120, 120]  # only what each epoch added
+    restored = Experiment(variant)
+    restored.restore(str(tmp_path / "checkpoint_000002"))
+    assert restored.pool.size == 300 and restored.pool.samples_added == 360
+    for field, values in experiment.pool.last_n_batch(300).items():
+        np.testing.assert_array_equal(restored.pool.last_n_batch(300)[field], values)
+    # The chain needs checkpoint 1 (samples 120..240); losing it is a clear error.
+    shutil.rmtree(tmp_path / "checkpoint_000001")
+    with pytest.raises(CorruptCheckpointError, match="cannot be rebuilt"):
+        Experiment(variant).restore(str(tmp_path / "checkpoint_000002"))
+
+
+RESUME_IN_NEW_PROCESS = """
+import json, sys
+from examples.development.main import Experiment
+variant = json.load(open(sys.argv[1]))
+experiment = Experiment(variant)
+experiment.restore(sys.argv[2])
+experiment.train_epoch()
+experiment.save(sys.argv[3])
+"""
+
+
+@pytest.mark.parametrize("algorithm", ["SAC", "SQL"])
+def test_resume_in_a_new_process_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm):
+    # Epochs of 200 steps end on Pendulum's episode boundaries (200-step time limit).
+    variant = tiny_variant(algorithm=algorithm,
+                           extra=["algorithm_params.config.epoch_length=200"])
+    straight = Experiment(variant)
+    straight.train_epoch()
+    straight.train_epoch()
+
+    first = Experiment(variant)
+    first.train_epoch()
+    first.save(str(tmp_path / "checkpoint_000000"))
+    (tmp_path / "variant.json").write_text(json.dumps(variant))
+    result = subprocess.run(
+        [sys.executable, "-c", RESUME_IN_NEW_PROCESS, str(tmp_path / "variant.json"),
+         str(tmp_path / "checkpoint_000000"), str(tmp_path / "checkpoint_000001")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    resumed = Experiment(variant)  # only a reader of the new process's checkpoint
+    resumed.restore(str(tmp_path / "checkpoint_000001"))
+    arrays, data, pool = all_state(straight)
+    resumed_arrays, resumed_data, resumed_pool = all_state(resumed)
+    assert arrays.keys() == resumed_arrays.keys()
+    for key in arrays:
+        np.testing.assert_array_equal(arrays[key], resumed_arrays[key], err_msg=key)
+    assert resumed_data["sampler"] == data["sampler"]
+    for field in pool["transitions"]:
+        np.testing.assert_array_equal(pool["transitions"][field],
+                                      resumed_pool["transitions"][field], err_msg=field)
+
+
+def test_nonfinite_training_stops_and_the_last_checkpoint_stays_restorable(tmp_path):
+    experiment = Experiment(tiny_variant())
+    experiment.train_epoch()
+    experiment.save(str(tmp_path / "checkpoint_000000"))
+    before = {name: (tmp_path / "checkpoint_000000" / name).read_bytes()
+              for name in os.listdir(tmp_path / "checkpoint_000000")}
+    experiment.pool.fields["rewards"][:] = np.inf
+    with pytest.raises(FloatingPointError, match="update step"):
+        experiment.train_epoch()
+    after = {name: (tmp_path / "checkpoint_000000" / name).read_bytes()
+             for name in os.listdir(tmp_path / "checkpoint_000000")}
+    assert after == before
+    restored = Experiment(tiny_variant())
+    restored.restore(str(tmp_path / "checkpoint_000000"))
+    assert restored.train_epoch()["timestep"] == 240

@@ -1,0 +1,43 @@
+"""Range checks of algorithm hyperparameters, shared by the algorithms and the CLI.
+
+The algorithms check their arguments when they are built; the CLI checks the same rules on the
+variant before it starts anything, so a bad value is an immediate one-line error (exit 2)
+rather than a failed trial.
+"""
+import math
+from numbers import Number
+
+POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_n_steps",
+                     "batch_size", "target_update_interval", "value_n_particles",
+                     "kernel_n_particles", "max_size", "max_path_length")
+NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes", "min_pool_size")
+POSITIVE_NUMBERS = ("policy_lr", "Q_lr", "alpha_lr", "V_lr", "initial_alpha")
+RULES = {
+    "discount": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
+    "tau": ("in (0, 1]", lambda value: 0.0 < value <= 1.0),
+    "kernel_update_ratio": ("in (0, 1)", lambda value: 0.0 < value < 1.0),
+    "fixed_alpha": (">= 0 or null", lambda value: value is None or value >= 0.0),
+    "reward_scale": ("finite", math.isfinite),
+    **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)
+       for name in POSITIVE_INTEGERS},
+    **{name: ("a non-negative integer",
+              lambda value: float(value).is_integer() and value >= 0)
+       for name in NON_NEGATIVE_INTEGERS},
+    **{name: ("positive", lambda value: math.isfinite(value) and value > 0.0)
+       for name in POSITIVE_NUMBERS},
+}
+
+
+def check_hyperparameters(**values):
+    """Raises ValueError naming the first value outside its range.
+
+    Unknown names pass, and None (an argument's "use the default") passes.
+    """
+    for name, value in values.items():
+        if name not in RULES or value is None:
+            continue
+        description, valid = RULES[name]
+        if isinstance(value, bool) or not isinstance(value, Number):
+            raise ValueError(f"{name} must be a number ({description}), got {value!r}")
+        if not valid(value):
+            raise ValueError(f"{name} must be {description}, got {value!r}")

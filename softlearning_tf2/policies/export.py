@@ -1,0 +1,466 @@
+"""Trained policies as self-contained TensorFlow artifacts.
+
+A checkpoint written by the Tune runner holds the whole trial: the resolved variant, every
+network and optimizer, the replay pool. ``export_policy`` keeps only what acting needs and writes
+it as a SavedModel that plain TensorFlow can run, without this package, Keras or TFP:
+
+* ``serving_default(observations) -> {"actions"}``: the deterministic (evaluation) action;
+* ``sample(observations) -> {"actions"}``: a stochastic action, with noise drawn inside;
+* ``log_prob(observations, actions) -> {"log_prob"}``: log pi(a|s), for policies that have a
+  density (SAC's squashed Gaussian; not SQL's amortized sampler).
+
+Observations are float32 ``[batch, obs_dim]`` for any batch size. Actions are in the
+environment's own bounds, mapped from the policy's [-1, 1] exactly as ``GymnasiumAdapter`` maps
+them (clip, then affine, in float64, then cast), so ``env.step(actions[0])`` on the raw gymnasium
+environment is what training did. ``log_prob`` takes environment-bound actions and returns the
+density in that space: the policy's log-density of the normalized action minus
+sum(log((high - low) / 2)), the log-Jacobian of the affine map.
+
+The export is a ``tf.Module`` whose attributes are plain ``tf.Variable`` objects (the policy
+network's weights, the noise stream's state) and ``tf.function`` objects traced with fixed input
+signatures. Tracing runs the policy's own code (Keras layers, TFP bijectors), but what gets
+saved is only the traced graph, and every op in it is checked to be a core TensorFlow op.
+A JSON description of the policy (``assets/softlearning_policy.json``) travels inside the
+SavedModel as an asset.
+
+Noise of ``sample``: stateless normal draws keyed by (key, counter) with a counter variable that
+every call advances. Until ``seed_noise(seed)`` is called on the loaded object, the key comes from
+the wall clock at each call, so two processes that load one export do not draw the same noise;
+after ``seed_noise(seed)`` the stream is reproducible.
+"""
+import glob
+import json
+import math
+import os
+import shutil
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+import softlearning_tf2
+
+# The files of a checkpoint written by ``examples.development.main.Experiment.save`` that an
+# export reads (the replay pool, and any manifest, are not needed).
+VARIANT_FILE = "variant.json"
+ALGORITHM_FILE = "algorithm.npz"
+STATE_FILE = "training_state.json"
+CHECKPOINT_FILES = (VARIANT_FILE, ALGORITHM_FILE, STATE_FILE)
+POLICY_WEIGHTS_PREFIX = "models/policy/"
+
+METADATA_FILE = "softlearning_policy.json"
+TFLITE_FILE = "policy.tflite"
+FORMATS = ("saved_model", "tflite")
+EXPORT_FORMAT_VERSION = 1
+
+
+class ExportError(Exception):
+    """A problem with the input (paths, checkpoint contents) that the user can fix."""
+
+
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+# -- Reading a checkpoint -------------------------------------------------------------------
+
+class PolicyCheckpoint:
+    """What an export needs from a checkpoint directory, read and checked."""
+
+    def __init__(self, path, variant, training_state, policy_weights):
+        self.path = path
+        self.variant = variant
+        self.training_state = training_state
+        self.policy_weights = policy_weights
+
+    @property
+    def environment_params(self):
+        return self.variant["environment_params"]["training"]
+
+    @property
+    def algorithm(self):
+        return self.variant.get("algorithm_params", {}).get("class_name")
+
+    @property
+    def timestep(self):
+        sampler = self.training_state.get("sampler", {})
+        return sampler.get("total_samples")
+
+    @property
+    def epoch(self):
+        return self.training_state.get("epoch")
+
+
+def is_exported_policy(path):
+    return os.path.isfile(os.path.join(path, "saved_model.pb"))
+
+
+def _read_json(path):
+    try:
+        with open(path) as file:
+            return json.load(file)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ExportError(f"{path} is truncated or corrupt ({_one_line(error)})") from None
+
+
+def _read_arrays(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            # Reading every array checks every member's CRC: a damaged optimizer slot is
+            # reported as well as a damaged policy weight.
+            return {name: data[name] for name in data.files}
+    except Exception as error:  # zipfile.BadZipFile, EOFError, ValueError, zlib.error, ...
+        raise ExportError(f"{path} is truncated or corrupt "
+                          f"({type(error).__name__}: {_one_line(error)})") from None
+
+
+def read_checkpoint(checkpoint_dir):
+    """Reads and checks a checkpoint directory; raises ``ExportError`` naming any problem."""
+    if not os.path.exists(checkpoint_dir):
+        raise ExportError(f"{checkpoint_dir}: no such directory")
+    if not os.path.isdir(checkpoint_dir):
+        raise ExportError(f"{checkpoint_dir} is not a directory")
+    missing = [name for name in CHECKPOINT_FILES
+               if not os.path.isfile(os.path.join(checkpoint_dir, name))]
+    if missing:
+        if is_exported_policy(checkpoint_dir):
+            raise ExportError(f"{checkpoint_dir} is an exported policy, not a checkpoint")
+        inner = sorted(os.path.basename(path) for path in
+                       glob.glob(os.path.join(checkpoint_dir, "checkpoint_*"))
+                       if os.path.isdir(path))
+        hint = (f" (it holds {', '.join(inner[-3:])}: pass one of those)" if inner else "")
+        raise ExportError(f"{checkpoint_dir} is not a checkpoint directory: missing "
+                          f"{', '.join(missing)}{hint}")
+
+    variant_path = os.path.join(checkpoint_dir, VARIANT_FILE)
+    variant = _read_json(variant_path)
+    try:
+        environment_params = variant["environment_params"]["training"]
+        for key in ("universe", "domain", "task"):
+            environment_params[key]
+        variant["policy_params"]["class_name"]
+    except (KeyError, TypeError) as error:
+        raise ExportError(f"{variant_path} lacks the entry {_one_line(error)} "
+                          f"(environment_params.training.universe/domain/task and "
+                          f"policy_params are needed)") from None
+    training_state = _read_json(os.path.join(checkpoint_dir, STATE_FILE))
+    if not isinstance(training_state, dict):
+        raise ExportError(f"{os.path.join(checkpoint_dir, STATE_FILE)} is not a JSON object")
+
+    algorithm_path = os.path.join(checkpoint_dir, ALGORITHM_FILE)
+    arrays = _read_arrays(algorithm_path)
+    count = sum(1 for key in arrays if key.startswith(POLICY_WEIGHTS_PREFIX))
+    try:
+        weights = [arrays[f"{POLICY_WEIGHTS_PREFIX}{index}"] for index in range(count)]
+    except KeyError as error:
+        raise ExportError(f"{algorithm_path} is missing {error.args[0]}") from None
+    if not weights:
+        raise ExportError(f"{algorithm_path} holds no policy weights "
+                          f"({POLICY_WEIGHTS_PREFIX}0, ...)")
+    return PolicyCheckpoint(os.path.abspath(checkpoint_dir), variant, training_state, weights)
+
+
+def make_environment(environment_params, render_mode=None):
+    """The ``GymnasiumAdapter`` of ``environment_params``; ``ExportError`` if it can't be made."""
+    from softlearning_tf2.environments.utils import get_environment
+
+    kwargs = dict(environment_params.get("kwargs") or {})
+    if render_mode is not None:
+        kwargs["render_mode"] = render_mode
+    name = f"{environment_params['domain']}-{environment_params['task']}"
+    try:
+        return get_environment(environment_params["universe"], environment_params["domain"],
+                               environment_params["task"], kwargs)
+    except Exception as error:  # unknown id, a missing simulator, bad kwargs
+        raise ExportError(f"cannot make the environment {name}: {_one_line(error)}") from None
+
+
+def load_policy(checkpoint, environment, seed=None):
+    """The in-package policy of ``checkpoint`` with its trained weights."""
+    from softlearning_tf2.policies.utils import get_policy_from_variant
+
+    try:
+        policy = get_policy_from_variant(checkpoint.variant, environment, seed=seed)
+    except (ValueError, TypeError) as error:
+        raise ExportError(f"cannot build the checkpoint's policy: {_one_line(error)}") from None
+    try:
+        policy.set_weights(checkpoint.policy_weights)
+    except (ValueError, TypeError) as error:
+        raise ExportError(f"the policy weights in {checkpoint.path}/{ALGORITHM_FILE} do not fit "
+                          f"the variant's policy: {_one_line(error)}") from None
+    return policy
+
+
+def load_checkpoint_policy(checkpoint_dir, seed=None, render_mode=None):
+    """(policy, environment, checkpoint) from a checkpoint directory."""
+    checkpoint = read_checkpoint(checkpoint_dir)
+    environment = make_environment(checkpoint.environment_params, render_mode=render_mode)
+    return load_policy(checkpoint, environment, seed=seed), environment, checkpoint
+
+
+# -- The exported module --------------------------------------------------------------------
+
+def _policy_kind(policy):
+    if hasattr(policy, "actions_from_noise"):
+        return "implicit"  # SQL's amortized sampler: a = f(s, xi), no density
+    if hasattr(policy, "shift_and_scale"):
+        return "gaussian"
+    raise ExportError(f"cannot export a {type(policy).__name__}: only Gaussian policies and "
+                      f"amortized samplers are supported")
+
+
+def _tracked_variable(variable):
+    # A Keras 3 variable on the TensorFlow backend wraps a tf.Variable (``.value``): the traced
+    # graphs read that one, so that is what the module must hold for saving.
+    value = getattr(variable, "value", None)
+    return value if isinstance(value, tf.Variable) else variable
+
+
+class ExportedPolicy(tf.Module):
+    """A policy acting in the environment's action bounds, as saveable ``tf.function``s."""
+
+    def __init__(self, policy, action_low, action_high, name="softlearning_policy"):
+        super().__init__(name=name)
+        self._kind = _policy_kind(policy)
+        self._policy = policy  # plain Python object: not tracked, nothing of it is saved
+        self.policy_variables = [_tracked_variable(v) for v in policy.trainable_variables]
+        self._low = np.asarray(action_low, np.float64)
+        self._high = np.asarray(action_high, np.float64)
+        if self._low.shape != (policy.action_size,) or self._high.shape != self._low.shape:
+            raise ExportError(f"action bounds of shape {self._low.shape} do not fit a policy "
+                              f"with {policy.action_size} action dimensions")
+        self.noise_key = tf.Variable(0, dtype=tf.int64, trainable=False, name="noise_key")
+        self.noise_counter = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                         name="noise_counter")
+        self.noise_seeded = tf.Variable(False, trainable=False, name="noise_seeded")
+
+        observations = tf.TensorSpec([None, policy.observation_size], tf.float32,
+                                     name="observations")
+        actions = tf.TensorSpec([None, policy.action_size], tf.float32, name="actions")
+        self.deterministic_actions = tf.function(self._deterministic_actions,
+                                                 input_signature=[observations])
+        self.sample_actions = tf.function(self._sample_actions, input_signature=[observations])
+        self.seed_noise = tf.function(self._seed_noise, input_signature=[
+            tf.TensorSpec([], tf.int64, name="seed")])
+        self.has_log_prob = self._kind == "gaussian"
+        if self.has_log_prob:
+            self.log_prob = tf.function(self._log_prob, input_signature=[observations, actions])
+
+    # The action map of GymnasiumAdapter.to_environment_actions, op for op.
+    def _to_environment(self, actions):
+        actions = tf.clip_by_value(tf.cast(actions, tf.float64), -1.0, 1.0)
+        low, high = tf.constant(self._low), tf.constant(self._high)
+        return tf.cast(low + (actions + 1.0) * 0.5 * (high - low), tf.float32)
+
+    def _to_environment_float32(self, actions):
+        low = tf.constant(self._low.astype(np.float32))
+        width = tf.constant((self._high - self._low).astype(np.float32))
+        return low + (tf.clip_by_value(actions, -1.0, 1.0) + 1.0) * 0.5 * width
+
+    def _from_environment(self, actions):
+        center = tf.constant(((self._high + self._low) / 2).astype(np.float32))
+        half_width = tf.constant(((self._high - self._low) / 2).astype(np.float32))
+        return (actions - center) / half_width
+
+    def _noise(self, shape):
+        count = self.noise_counter.assign_add(1)
+        clock = tf.bitcast(tf.timestamp(), tf.int64)
+        key = tf.where(self.noise_seeded, self.noise_key.read_value(), clock)
+        return tf.random.stateless_normal(shape, seed=tf.stack([key, count]))
+
+    def _normalized_samples(self, observations):
+        if self._kind == "implicit":
+            noise = self._noise(tf.stack([tf.shape(observations)[0], self._policy.action_size]))
+            return self._policy.actions_from_noise(observations, noise)
+        shift, scale = self._policy.shift_and_scale(observations)
+        pre_squash = shift + scale * self._noise(tf.shape(shift))
+        return tf.tanh(pre_squash) if self._policy.squash else pre_squash
+
+    def _deterministic_actions(self, observations):
+        return {"actions": self._to_environment(
+            self._policy.deterministic_actions(observations))}
+
+    def _deterministic_actions_float32(self, observations):
+        return {"actions": self._to_environment_float32(
+            self._policy.deterministic_actions(observations))}
+
+    def _sample_actions(self, observations):
+        return {"actions": self._to_environment(self._normalized_samples(observations))}
+
+    def _log_prob(self, observations, actions):
+        normalized = self._from_environment(actions)
+        log_jacobian = float(np.sum(np.log((self._high - self._low) / 2)))
+        log_probs = self._policy.log_probs(observations, normalized)
+        return {"log_prob": tf.cast(log_probs, tf.float32) - log_jacobian}
+
+    def _seed_noise(self, seed):
+        self.noise_key.assign(seed)
+        self.noise_counter.assign(0)
+        self.noise_seeded.assign(True)
+        return seed
+
+    def signatures(self):
+        signatures = {
+            "serving_default": self.deterministic_actions.get_concrete_function(),
+            "sample": self.sample_actions.get_concrete_function(),
+        }
+        if self.has_log_prob:
+            signatures["log_prob"] = self.log_prob.get_concrete_function()
+        return signatures
+
+
+def graph_op_types(concrete_function):
+    """Every op type in a concrete function's graph, nested functions included."""
+    graph_def = concrete_function.graph.as_graph_def()
+    library = {function.signature.name for function in graph_def.library.function}
+    types = {node.op for node in graph_def.node}
+    for function in graph_def.library.function:
+        types.update(node.op for node in function.node_def)
+    return types - library
+
+
+def check_core_ops(concrete_functions):
+    """Raises ``ExportError`` if a traced graph holds an op that core TensorFlow lacks."""
+    for name, function in concrete_functions.items():
+        foreign = sorted(op for op in graph_op_types(function) if not hasattr(tf.raw_ops, op))
+        if foreign:
+            raise ExportError(f"the {name} graph uses ops outside core TensorFlow: "
+                              f"{', '.join(foreign)}")
+
+
+# -- Metadata -------------------------------------------------------------------------------
+
+def _json_numbers(array):
+    """A float array as a JSON-safe nested list; infinities as the strings "inf" / "-inf"."""
+    def convert(value):
+        value = float(value)
+        if math.isfinite(value):
+            return value
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return np.vectorize(convert, otypes=[object])(np.asarray(array)).tolist()
+
+
+def describe_box(space):
+    return {"shape": list(space.shape), "dtype": str(np.dtype(space.dtype)),
+            "low": _json_numbers(space.low), "high": _json_numbers(space.high)}
+
+
+def export_metadata(checkpoint, environment, signatures):
+    raw = environment.env
+    action_space = describe_box(raw.action_space)
+    return {
+        "format_version": EXPORT_FORMAT_VERSION,
+        "softlearning_tf2_version": softlearning_tf2.__version__,
+        "tensorflow_version": tf.__version__,
+        "environment_id": environment.environment_id,
+        "environment_params": {key: checkpoint.environment_params.get(key)
+                               for key in ("universe", "domain", "task", "kwargs")},
+        "observation_space": describe_box(raw.observation_space),
+        "action_space": action_space,
+        "action_bounds": {"low": action_space["low"], "high": action_space["high"]},
+        "algorithm": checkpoint.algorithm,
+        "policy_params": checkpoint.variant["policy_params"],
+        "training_timestep": checkpoint.timestep,
+        "epoch": checkpoint.epoch,
+        "signatures": {
+            "serving_default": "observations [batch, obs_dim] float32 -> actions "
+                               "(deterministic, environment bounds)",
+            "sample": "observations -> actions (stochastic, environment bounds)",
+            **({"log_prob": "observations, actions (environment bounds) -> log_prob "
+                            "(log density in environment action space)"}
+               if "log_prob" in signatures else {}),
+        },
+    }
+
+
+def read_export_metadata(export_dir):
+    path = os.path.join(export_dir, "assets", METADATA_FILE)
+    if not os.path.isfile(path):
+        raise ExportError(f"{export_dir} is a SavedModel without {os.path.join('assets', METADATA_FILE)}:"
+                          f" not a softlearning export")
+    return _read_json(path)
+
+
+# -- Writing --------------------------------------------------------------------------------
+
+def check_output_dir(output_dir, overwrite=False):
+    """Raises ``ExportError`` unless ``output_dir`` may be written."""
+    if os.path.lexists(output_dir):
+        if not os.path.isdir(output_dir) or os.path.islink(output_dir):
+            raise ExportError(f"{output_dir} exists and is not a directory")
+        if not overwrite:
+            raise ExportError(f"{output_dir} already exists (pass --overwrite to replace it)")
+    parent = os.path.dirname(os.path.abspath(output_dir))
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise ExportError(f"{parent} is not a directory")
+
+
+def convert_to_tflite(module):
+    """The deterministic policy as a TFLite flatbuffer (bytes)."""
+    # The same policy with the action map in float32 (TFLite kernels have no float64);
+    # traced here, not kept on the module, so the SavedModel does not carry it.
+    function = tf.function(module._deterministic_actions_float32, input_signature=[
+        tf.TensorSpec([None, module._policy.observation_size], tf.float32,
+                      name="observations")]).get_concrete_function()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], module)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    return converter.convert()
+
+
+def export_policy(checkpoint_dir, output_dir, format="saved_model", overwrite=False,
+                  progress=None):
+    """Exports the checkpoint's policy into ``output_dir``; returns the metadata written.
+
+    ``format="tflite"`` writes the SavedModel and ``policy.tflite`` (deterministic actions)
+    inside it. Everything is written into a temporary directory next to ``output_dir`` and
+    moved into place at the end; an existing ``output_dir`` (with ``overwrite``) is replaced
+    only after the export succeeded.
+    """
+    progress = progress or (lambda message: None)
+    if format not in FORMATS:
+        raise ExportError(f"unknown format {format!r}; valid choices: {', '.join(FORMATS)}")
+    check_output_dir(output_dir, overwrite)
+
+    progress(f"reading checkpoint {checkpoint_dir}")
+    policy, environment, checkpoint = load_checkpoint_policy(checkpoint_dir)
+    raw_action_space = environment.env.action_space
+    module = ExportedPolicy(policy, raw_action_space.low, raw_action_space.high)
+    signatures = module.signatures()
+    check_core_ops(signatures)
+    metadata = export_metadata(checkpoint, environment, signatures)
+    environment.close()
+
+    output_dir = os.path.abspath(output_dir)
+    parent = os.path.dirname(output_dir)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(output_dir)}.export-")
+    try:
+        metadata_path = os.path.join(staging, METADATA_FILE)
+        with open(metadata_path, "w") as file:
+            json.dump(metadata, file, indent=2)
+        module.metadata = tf.saved_model.Asset(metadata_path)
+        saved_dir = os.path.join(staging, "export")
+        progress(f"writing SavedModel ({', '.join(signatures)})")
+        tf.saved_model.save(module, saved_dir, signatures=signatures)
+        if format == "tflite":
+            progress("converting the deterministic policy to TFLite")
+            flatbuffer = convert_to_tflite(module)
+            with open(os.path.join(saved_dir, TFLITE_FILE), "wb") as file:
+                file.write(flatbuffer)
+        _move_into_place(saved_dir, output_dir, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return metadata
+
+
+def _move_into_place(new_dir, output_dir, staging):
+    if not os.path.exists(output_dir):
+        os.rename(new_dir, output_dir)
+        return
+    previous = os.path.join(staging, "previous")
+    os.rename(output_dir, previous)
+    try:
+        os.rename(new_dir, output_dir)
+    except BaseException:
+        os.rename(previous, output_dir)
+        raise
