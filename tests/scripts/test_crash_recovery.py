@@ -1,0 +1,110 @@
+"""Crashes: the driver killed with SIGKILL then --restore, and a trial worker dying."""
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from examples.development.main import Experiment
+from softlearning_tf2.utils.checkpoints import load_json
+from tests.scripts.test_console_scripts import PROJECT_ROOT, softlearning
+
+EPOCHS, EPOCH_LENGTH = 6, 200  # epochs end on Pendulum's 200-step episode boundaries
+
+
+def run_flags(epochs=EPOCHS):
+    return ["--seed", "0", "--cpus", "1", "--checkpoint-frequency", "1",
+            "--set", f"algorithm_params.config.n_epochs={epochs}",
+            "--set", f"algorithm_params.config.epoch_length={EPOCH_LENGTH}",
+            "--set", "algorithm_params.config.n_initial_exploration_steps=100",
+            "--set", "algorithm_params.config.min_pool_size=100",
+            "--set", "algorithm_params.config.batch_size=32",
+            "--set", "policy_params.config.hidden_layer_sizes=[32,32]",
+            "--set", "Q_params.config.hidden_layer_sizes=[32,32]",
+            "--set", "replay_pool_params.config.max_size=5000"]
+needs_namespaces = pytest.mark.skipif(
+    subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount-proc", "true"],
+                   capture_output=True).returncode != 0,
+    reason="needs unshare (network and PID namespaces) to kill a driver with all its processes")
+
+
+def final_checkpoint_experiment(experiment_dir):
+    trial_dir, = [path for path in glob.glob(os.path.join(experiment_dir, "*"))
+                  if os.path.isdir(path)]
+    checkpoint = sorted(glob.glob(os.path.join(trial_dir, "checkpoint_*")))[-1]
+    experiment = Experiment(load_json(os.path.join(checkpoint, "variant.json")))
+    experiment.restore(checkpoint)
+    return experiment
+
+
+def assert_pool_has_every_transition_once(pool, total):
+    """Each step's s' is the next step's s within an episode; episodes are 200 steps."""
+    assert pool.samples_added == total and pool.size == total
+    batch = pool.last_n_batch(total)
+    for index in range(total - 1):
+        if (index + 1) % 200:
+            np.testing.assert_array_equal(batch["observations"][index + 1],
+                                          batch["next_observations"][index])
+        else:
+            assert not np.array_equal(batch["observations"][index + 1],
+                                       batch["next_observations"][index])
+
+
+@needs_namespaces
+def test_driver_killed_with_sigkill_then_restored(tmp_path):
+    # The driver runs as PID 1 of its own PID and network namespaces (loopback only): the
+    # SIGKILL takes down the driver and every Ray process it started, like a machine crash.
+    command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL",
+               "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, "-m",
+               "softlearning_tf2.scripts.console_scripts", "run_example_local",
+               "examples.development", "--exp-name", "killed", "--local-dir", str(tmp_path),
+               *run_flags()]
+    start = time.time()
+    driver = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    pattern = str(tmp_path / "*" / "*" / "*" / "*-killed" / "*" / "checkpoint_*" /
+                  "manifest.json")
+    try:
+        while len(glob.glob(pattern)) < 2:
+            assert driver.poll() is None, "the run ended before two checkpoints"
+            assert time.time() - start < 300, "no two checkpoints within 300 s"
+            time.sleep(0.5)
+    finally:
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait()
+    killed_after = time.time() - start
+
+    experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / "*-killed"))
+    start = time.time()
+    result = softlearning("run_example_local", "examples.development", "--restore",
+                          experiment_dir, "--cpus", "1")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    print(f"killed after {killed_after:.1f} s; restore finished in {time.time() - start:.1f} s")
+    experiment = final_checkpoint_experiment(experiment_dir)
+    assert experiment.sampler.total_samples == EPOCHS * EPOCH_LENGTH
+    assert experiment.algorithm.epoch == EPOCHS
+    assert_pool_has_every_transition_once(experiment.pool, EPOCHS * EPOCH_LENGTH)
+
+
+def test_a_dead_trial_worker_is_restarted_from_its_last_checkpoint(tmp_path):
+    result = softlearning("run_example_local", "tests.scripts.crashing_example",
+                          "--exp-name", "crash", "--local-dir", str(tmp_path),
+                          "--max-failures", "1", *run_flags())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (tmp_path / "crashed-once").exists()  # the fault really happened
+    experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / "*-crash"))
+    experiment = final_checkpoint_experiment(experiment_dir)
+    assert experiment.sampler.total_samples == EPOCHS * EPOCH_LENGTH
+    assert_pool_has_every_transition_once(experiment.pool, EPOCHS * EPOCH_LENGTH)
+
+
+def test_failing_trial_without_retries_fails_the_command(tmp_path):
+    result = softlearning("run_example_local", "tests.scripts.crashing_example",
+                          "--exp-name", "crash", "--local-dir", str(tmp_path),
+                          "--max-failures", "0", *run_flags(epochs=3))
+    assert result.returncode == 1
+    assert "trial failed" in result.stderr
