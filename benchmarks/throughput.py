@@ -1,13 +1,16 @@
-"""Training throughput of an algorithm at reference settings.
+"""Training throughput of an algorithm at reference settings, against this CPU's matmul roofline.
 
-    python -m benchmarks.throughput --algorithm SAC --env HalfCheetah-v5 --steps 3000
+    python -m benchmarks.throughput --algorithm SAC --env HalfCheetah-v5 --steps 3000 [--fuse K]
 
-Builds the experiment from the development example's default variant (256x256 networks,
-batch 256, one gradient update per environment step), fills the pool with ``--warmup``
-uniformly random steps, then measures
+Builds the experiment from the development example's default variant (SAC: 256x256 networks,
+batch 256; SQL: 128x128, batch 128), fills the pool with ``--warmup`` uniformly random steps,
+then measures
 
-* the training loop: ``--steps`` environment steps with one update each (env_steps_per_s),
-* the update alone on pre-drawn batches (updates_per_s),
+* the training loop: ``--steps`` environment steps with one update per step on average
+  (``--fuse K``: K updates fused into one compiled call every K steps; 1 = the plain loop),
+* the update alone on pre-drawn batches, in the same fused or plain form (updates_per_s),
+* the roofline: TensorFlow's fp32 matmul rate at the networks' shapes, times the FLOPs of one
+  update counted from the layer sizes (roofline_updates_per_s),
 
 and prints a summary followed by one JSON line. Compare with
 ``../shared/bench/sb3_sac_speed.sh ENV STEPS`` run right before or after, as a ratio.
@@ -18,18 +21,83 @@ import os
 import resource
 import time
 
+from tqdm import tqdm
+
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("--algorithm", default="SAC")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--algorithm", default="SAC", choices=("SAC", "SACV", "SQL"))
     parser.add_argument("--env", default="HalfCheetah-v5", help="gymnasium id DOMAIN-TASK")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=1000)
-    parser.add_argument("--update-repeats", type=int, default=None,
-                        help="updates timed alone (default: --steps)")
+    parser.add_argument("--fuse", type=int, default=1,
+                        help="updates per compiled call (train_every_n_steps = n_train_repeat)")
     parser.add_argument("--threads", type=int, default=2, help="TensorFlow intra/inter-op")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
+
+
+def dense_flops(rows, layer_sizes):
+    """Multiply-adds x 2 of an MLP's forward pass on ``rows`` inputs."""
+    return 2 * rows * sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def flops_per_update(algorithm, config, policy_hidden, Q_hidden, observation_size,
+                     action_size):
+    """FLOPs of one update from the layer sizes; a backward pass costs two forward passes.
+
+    Input-gradient-only passes (the actor loss through Q, the SVGD score) count one extra
+    forward pass: they need no weight gradients.
+    """
+    batch = config["batch_size"]
+    Q_layers = [observation_size + action_size, *Q_hidden, 1]
+    if algorithm == "SQL":
+        policy_layers = [observation_size + action_size, *policy_hidden, action_size]
+        particles = config["kernel_n_particles"]
+        fixed = int(particles * config["kernel_update_ratio"])
+        return (dense_flops(batch * config["value_n_particles"], Q_layers)  # soft value
+                + 3 * dense_flops(batch, Q_layers)  # Q regression
+                + 3 * dense_flops(batch * particles, policy_layers)  # sampler fwd + bwd
+                + 2 * dense_flops(batch * fixed, Q_layers))  # score of the fixed particles
+    policy_layers = [observation_size, *policy_hidden, 2 * action_size]
+    num_Qs = 2
+    flops = (dense_flops(batch, policy_layers)  # a' for the target
+             + num_Qs * 3 * dense_flops(batch, Q_layers)  # Q regression
+             + 3 * dense_flops(batch, policy_layers)  # policy forward + backward
+             + num_Qs * 2 * dense_flops(batch, Q_layers))  # Q(s, a~) with input gradients
+    if algorithm == "SAC":
+        flops += num_Qs * dense_flops(batch, Q_layers)  # target Qs at s'
+    else:  # SACV: V target from a fresh sample, V regression, target V at s'
+        V_layers = [observation_size, *Q_hidden, 1]
+        flops += (dense_flops(batch, policy_layers) + num_Qs * dense_flops(batch, Q_layers)
+                  + 4 * dense_flops(batch, V_layers))
+    return flops
+
+
+def matmul_gflops(rows, width, rounds=40, unrolled=25):
+    """TensorFlow's fp32 matmul rate on [rows, width] x [width, width], in GFLOP/s.
+
+    Chains of ``unrolled`` matmuls per loop iteration, so that the loop's own overhead does not
+    count against the matmuls; the best of three timings.
+    """
+    import tensorflow as tf
+    x = tf.random.normal((rows, width))
+    w = tf.random.normal((width, width)) / width ** 0.5
+
+    @tf.function
+    def chain(x):
+        for _ in tf.range(rounds):
+            for _ in range(unrolled):
+                x = tf.matmul(x, w)
+        return x
+
+    chain(x).numpy()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        chain(x).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * rows * width * width * rounds * unrolled / best / 1e9
 
 
 def build_experiment(args):
@@ -41,49 +109,83 @@ def build_experiment(args):
                           trial_cpus=args.threads)
     config = variant["algorithm_params"]["config"]
     config.update(n_initial_exploration_steps=args.warmup, min_pool_size=args.warmup,
-                  n_train_repeat=1, train_every_n_steps=1)
+                  n_train_repeat=args.fuse, train_every_n_steps=args.fuse,
+                  fuse_train_repeats=True)
     configure_tensorflow_threads(variant["run_params"])
-    return Experiment(variant)
+    return variant, Experiment(variant)
+
+
+def timed_steps(algorithm, steps, chunk=100):
+    sample_time = train_time = 0.0
+    with tqdm(total=steps, desc="training loop", unit="step", leave=False,
+              disable=None) as progress:
+        for done in range(0, steps, chunk):
+            count = min(chunk, steps - done)
+            sampled, trained = algorithm.train_steps(count)
+            sample_time, train_time = sample_time + sampled, train_time + trained
+            progress.update(count)
+    return sample_time, train_time
 
 
 def main(argv=None):
     args = parse_args(argv)
-    import tensorflow as tf
-
-    experiment = build_experiment(args)
+    variant, experiment = build_experiment(args)
     algorithm = experiment.algorithm
-    algorithm.train_steps(args.warmup)  # random actions, no updates yet
-    algorithm.train_steps(50)  # compiles the update and the acting function
+    algorithm.train_steps(args.warmup)  # random actions; the first update compiles here
+    algorithm.train_steps(2 * args.fuse)  # and the acting function here
 
     start = time.perf_counter()
-    sample_time, train_time = algorithm.train_steps(args.steps)
+    sample_time, train_time = timed_steps(algorithm, args.steps)
     loop_wall = time.perf_counter() - start
 
-    repeats = args.update_repeats or args.steps
-    batches = [algorithm._training_batch() for _ in range(repeats)]
+    calls = max(1, args.steps // (4 * args.fuse))
+    if args.fuse > 1:
+        feeds = [algorithm._stacked_training_batches(args.fuse) for _ in range(calls)]
+        update = algorithm._fused_update
+    else:
+        feeds = [algorithm._training_batch() for _ in range(calls)]
+        update = algorithm._update
     start = time.perf_counter()
-    for batch in batches:
-        diagnostics = algorithm._update(batch)
-    tf.nest.map_structure(lambda tensor: tensor.numpy(), diagnostics)
-    update_wall = time.perf_counter() - start
+    for feed in feeds:
+        diagnostics = update(feed)
+    diagnostics["Q_0_loss"].numpy()
+    updates_per_s = calls * args.fuse / (time.perf_counter() - start)
+
+    observation_size = experiment.training_environment.observation_space.shape[0]
+    action_size = experiment.training_environment.action_space.shape[0]
+    flops = flops_per_update(args.algorithm, variant["algorithm_params"]["config"],
+                             variant["policy_params"]["config"]["hidden_layer_sizes"],
+                             variant["Q_params"]["config"]["hidden_layer_sizes"],
+                             observation_size, action_size)
+    width = variant["Q_params"]["config"]["hidden_layer_sizes"][0]
+    gflops = matmul_gflops(variant["algorithm_params"]["config"]["batch_size"], width)
+    roofline = gflops * 1e9 / flops
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     figures = {
         "algorithm": args.algorithm,
         "env": args.env,
+        "fuse": args.fuse,
         "threads": args.threads,
         "steps": args.steps,
         "wall_s": round(loop_wall, 2),
         "env_steps_per_s": round(args.steps / loop_wall, 1),
         "sample_s": round(sample_time, 2),
         "train_s": round(train_time, 2),
-        "updates_per_s": round(repeats / update_wall, 1),
+        "updates_per_s": round(updates_per_s, 1),
+        "gflop_per_update": round(flops / 1e9, 3),
+        "matmul_gflops": round(gflops, 1),
+        "roofline_updates_per_s": round(roofline, 1),
+        "roofline_fraction": round(updates_per_s / roofline, 3),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "cpus": os.cpu_count(),
     }
-    print(f"{args.algorithm} on {args.env}: {figures['env_steps_per_s']} env steps/s in the "
-          f"training loop ({figures['sample_s']} s sampling, {figures['train_s']} s updates), "
-          f"{figures['updates_per_s']} updates/s alone, peak RSS {figures['peak_rss_mb']} MB")
+    print(f"{args.algorithm} on {args.env} (fuse {args.fuse}): {figures['env_steps_per_s']} "
+          f"env steps/s in the training loop ({figures['sample_s']} s sampling, "
+          f"{figures['train_s']} s updates); {figures['updates_per_s']} updates/s alone = "
+          f"{figures['roofline_fraction']:.0%} of the roofline {figures['roofline_updates_per_s']}"
+          f"/s ({figures['gflop_per_update']} GFLOP/update at {figures['matmul_gflops']} "
+          f"GFLOP/s); peak RSS {figures['peak_rss_mb']} MB")
     print(json.dumps(figures), flush=True)
     return figures
 

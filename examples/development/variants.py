@@ -16,6 +16,7 @@ TRAINING_LOOP_PARAMS = {
     "train_every_n_steps": 1,
     "eval_n_episodes": 1,
     "eval_deterministic": True,
+    "fuse_train_repeats": True,
 }
 
 SAC_PARAMS = {

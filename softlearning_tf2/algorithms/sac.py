@@ -90,8 +90,7 @@ class SAC(RLAlgorithm):
         self._policy_optimizer.build(self._policy.trainable_variables)
         self._alpha_optimizer.build([self._log_alpha])
 
-        self._update = self._compile_update(
-            training_environment.observation_space.shape[0], action_size)
+        self._compile_update(training_environment.observation_space.shape[0], action_size)
 
     def _build_target_networks(self):
         self._Q_targets = tuple(clone_as_target(Q) for Q in self._Qs)

@@ -94,8 +94,7 @@ class SQL(RLAlgorithm):
             optimizer.build(Q.trainable_variables)
         self._policy_optimizer.build(self._policy.trainable_variables)
 
-        self._update = self._compile_update(
-            training_environment.observation_space.shape[0], self._action_size)
+        self._compile_update(training_environment.observation_space.shape[0], self._action_size)
 
     @property
     def Qs(self):

@@ -2,7 +2,7 @@
 
 A checkpoint written by the Tune runner holds the whole trial: the resolved variant, every
 network and optimizer, the replay pool. ``export_policy`` keeps only what acting needs and writes
-it as a SavedModel that plain TensorFlow can run, without this package, Keras or TFP:
+it as a SavedModel that plain TensorFlow runs, without this package, TFP or any Keras object:
 
 * ``serving_default(observations) -> {"actions"}``: the deterministic (evaluation) action;
 * ``sample(observations) -> {"actions"}``: a stochastic action, with noise drawn inside;
@@ -28,7 +28,6 @@ every call advances. Until ``seed_noise(seed)`` is called on the loaded object, 
 the wall clock at each call, so two processes that load one export do not draw the same noise;
 after ``seed_noise(seed)`` the stream is reproducible.
 """
-import glob
 import json
 import math
 import os
@@ -39,140 +38,10 @@ import numpy as np
 import tensorflow as tf
 
 import softlearning_tf2
-
-# The files of a checkpoint written by ``examples.development.main.Experiment.save`` that an
-# export reads (the replay pool, and any manifest, are not needed).
-VARIANT_FILE = "variant.json"
-ALGORITHM_FILE = "algorithm.npz"
-STATE_FILE = "training_state.json"
-CHECKPOINT_FILES = (VARIANT_FILE, ALGORITHM_FILE, STATE_FILE)
-POLICY_WEIGHTS_PREFIX = "models/policy/"
-
-METADATA_FILE = "softlearning_policy.json"
-TFLITE_FILE = "policy.tflite"
-FORMATS = ("saved_model", "tflite")
-EXPORT_FORMAT_VERSION = 1
-
-
-class ExportError(Exception):
-    """A problem with the input (paths, checkpoint contents) that the user can fix."""
-
-
-def _one_line(error):
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-# -- Reading a checkpoint -------------------------------------------------------------------
-
-class PolicyCheckpoint:
-    """What an export needs from a checkpoint directory, read and checked."""
-
-    def __init__(self, path, variant, training_state, policy_weights):
-        self.path = path
-        self.variant = variant
-        self.training_state = training_state
-        self.policy_weights = policy_weights
-
-    @property
-    def environment_params(self):
-        return self.variant["environment_params"]["training"]
-
-    @property
-    def algorithm(self):
-        return self.variant.get("algorithm_params", {}).get("class_name")
-
-    @property
-    def timestep(self):
-        sampler = self.training_state.get("sampler", {})
-        return sampler.get("total_samples")
-
-    @property
-    def epoch(self):
-        return self.training_state.get("epoch")
-
-
-def is_exported_policy(path):
-    return os.path.isfile(os.path.join(path, "saved_model.pb"))
-
-
-def _read_json(path):
-    try:
-        with open(path) as file:
-            return json.load(file)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ExportError(f"{path} is truncated or corrupt ({_one_line(error)})") from None
-
-
-def _read_arrays(path):
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            # Reading every array checks every member's CRC: a damaged optimizer slot is
-            # reported as well as a damaged policy weight.
-            return {name: data[name] for name in data.files}
-    except Exception as error:  # zipfile.BadZipFile, EOFError, ValueError, zlib.error, ...
-        raise ExportError(f"{path} is truncated or corrupt "
-                          f"({type(error).__name__}: {_one_line(error)})") from None
-
-
-def read_checkpoint(checkpoint_dir):
-    """Reads and checks a checkpoint directory; raises ``ExportError`` naming any problem."""
-    if not os.path.exists(checkpoint_dir):
-        raise ExportError(f"{checkpoint_dir}: no such directory")
-    if not os.path.isdir(checkpoint_dir):
-        raise ExportError(f"{checkpoint_dir} is not a directory")
-    missing = [name for name in CHECKPOINT_FILES
-               if not os.path.isfile(os.path.join(checkpoint_dir, name))]
-    if missing:
-        if is_exported_policy(checkpoint_dir):
-            raise ExportError(f"{checkpoint_dir} is an exported policy, not a checkpoint")
-        inner = sorted(os.path.basename(path) for path in
-                       glob.glob(os.path.join(checkpoint_dir, "checkpoint_*"))
-                       if os.path.isdir(path))
-        hint = (f" (it holds {', '.join(inner[-3:])}: pass one of those)" if inner else "")
-        raise ExportError(f"{checkpoint_dir} is not a checkpoint directory: missing "
-                          f"{', '.join(missing)}{hint}")
-
-    variant_path = os.path.join(checkpoint_dir, VARIANT_FILE)
-    variant = _read_json(variant_path)
-    try:
-        environment_params = variant["environment_params"]["training"]
-        for key in ("universe", "domain", "task"):
-            environment_params[key]
-        variant["policy_params"]["class_name"]
-    except (KeyError, TypeError) as error:
-        raise ExportError(f"{variant_path} lacks the entry {_one_line(error)} "
-                          f"(environment_params.training.universe/domain/task and "
-                          f"policy_params are needed)") from None
-    training_state = _read_json(os.path.join(checkpoint_dir, STATE_FILE))
-    if not isinstance(training_state, dict):
-        raise ExportError(f"{os.path.join(checkpoint_dir, STATE_FILE)} is not a JSON object")
-
-    algorithm_path = os.path.join(checkpoint_dir, ALGORITHM_FILE)
-    arrays = _read_arrays(algorithm_path)
-    count = sum(1 for key in arrays if key.startswith(POLICY_WEIGHTS_PREFIX))
-    try:
-        weights = [arrays[f"{POLICY_WEIGHTS_PREFIX}{index}"] for index in range(count)]
-    except KeyError as error:
-        raise ExportError(f"{algorithm_path} is missing {error.args[0]}") from None
-    if not weights:
-        raise ExportError(f"{algorithm_path} holds no policy weights "
-                          f"({POLICY_WEIGHTS_PREFIX}0, ...)")
-    return PolicyCheckpoint(os.path.abspath(checkpoint_dir), variant, training_state, weights)
-
-
-def make_environment(environment_params, render_mode=None):
-    """The ``GymnasiumAdapter`` of ``environment_params``; ``ExportError`` if it can't be made."""
-    from softlearning_tf2.environments.utils import get_environment
-
-    kwargs = dict(environment_params.get("kwargs") or {})
-    if render_mode is not None:
-        kwargs["render_mode"] = render_mode
-    name = f"{environment_params['domain']}-{environment_params['task']}"
-    try:
-        return get_environment(environment_params["universe"], environment_params["domain"],
-                               environment_params["task"], kwargs)
-    except Exception as error:  # unknown id, a missing simulator, bad kwargs
-        raise ExportError(f"cannot make the environment {name}: {_one_line(error)}") from None
+from softlearning_tf2.policies.checkpoint_reader import (  # noqa: F401 (re-exported)
+    ALGORITHM_FILE, CHECKPOINT_FILES, EXPORT_FORMAT_VERSION, FORMATS, METADATA_FILE,
+    TFLITE_FILE, ExportError, PolicyCheckpoint, _one_line, check_output_dir,
+    is_exported_policy, make_environment, read_checkpoint, read_export_metadata)
 
 
 def load_policy(checkpoint, environment, seed=None):
@@ -192,8 +61,9 @@ def load_policy(checkpoint, environment, seed=None):
 
 
 def load_checkpoint_policy(checkpoint_dir, seed=None, render_mode=None):
-    """(policy, environment, checkpoint) from a checkpoint directory."""
-    checkpoint = read_checkpoint(checkpoint_dir)
+    """(policy, environment, checkpoint) from a checkpoint directory (or a PolicyCheckpoint)."""
+    checkpoint = (checkpoint_dir if isinstance(checkpoint_dir, PolicyCheckpoint)
+                  else read_checkpoint(checkpoint_dir))
     environment = make_environment(checkpoint.environment_params, render_mode=render_mode)
     return load_policy(checkpoint, environment, seed=seed), environment, checkpoint
 
@@ -373,28 +243,6 @@ def export_metadata(checkpoint, environment, signatures):
     }
 
 
-def read_export_metadata(export_dir):
-    path = os.path.join(export_dir, "assets", METADATA_FILE)
-    if not os.path.isfile(path):
-        raise ExportError(f"{export_dir} is a SavedModel without {os.path.join('assets', METADATA_FILE)}:"
-                          f" not a softlearning export")
-    return _read_json(path)
-
-
-# -- Writing --------------------------------------------------------------------------------
-
-def check_output_dir(output_dir, overwrite=False):
-    """Raises ``ExportError`` unless ``output_dir`` may be written."""
-    if os.path.lexists(output_dir):
-        if not os.path.isdir(output_dir) or os.path.islink(output_dir):
-            raise ExportError(f"{output_dir} exists and is not a directory")
-        if not overwrite:
-            raise ExportError(f"{output_dir} already exists (pass --overwrite to replace it)")
-    parent = os.path.dirname(os.path.abspath(output_dir))
-    if os.path.exists(parent) and not os.path.isdir(parent):
-        raise ExportError(f"{parent} is not a directory")
-
-
 def convert_to_tflite(module):
     """The deterministic policy as a TFLite flatbuffer (bytes)."""
     # The same policy with the action map in float32 (TFLite kernels have no float64);
@@ -411,6 +259,8 @@ def export_policy(checkpoint_dir, output_dir, format="saved_model", overwrite=Fa
                   progress=None):
     """Exports the checkpoint's policy into ``output_dir``; returns the metadata written.
 
+    ``checkpoint_dir`` is a checkpoint directory or a ``PolicyCheckpoint`` already read.
+
     ``format="tflite"`` writes the SavedModel and ``policy.tflite`` (deterministic actions)
     inside it. Everything is written into a temporary directory next to ``output_dir`` and
     moved into place at the end; an existing ``output_dir`` (with ``overwrite``) is replaced
@@ -421,7 +271,8 @@ def export_policy(checkpoint_dir, output_dir, format="saved_model", overwrite=Fa
         raise ExportError(f"unknown format {format!r}; valid choices: {', '.join(FORMATS)}")
     check_output_dir(output_dir, overwrite)
 
-    progress(f"reading checkpoint {checkpoint_dir}")
+    if not isinstance(checkpoint_dir, PolicyCheckpoint):
+        progress(f"reading checkpoint {checkpoint_dir}")
     policy, environment, checkpoint = load_checkpoint_policy(checkpoint_dir)
     raw_action_space = environment.env.action_space
     module = ExportedPolicy(policy, raw_action_space.low, raw_action_space.high)

@@ -44,20 +44,25 @@ def run_with_exit_code(main_function, argv):
 def _main(argv):
     args = get_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from softlearning_tf2.policies.export import ExportError, check_output_dir, export_policy
+    from softlearning_tf2.policies.checkpoint_reader import (
+        ExportError, check_output_dir, read_checkpoint)
 
-    # The cheap checks first, before TensorFlow starts.
+    progress = (lambda message: None) if args.quiet else (
+        lambda message: print(f"export_policy: {message}", flush=True))
+    # Paths and files are checked with numpy and json alone, before TensorFlow starts.
     try:
         check_output_dir(args.output_dir, args.overwrite)
+        progress(f"reading checkpoint {args.checkpoint_dir}")
+        checkpoint = read_checkpoint(args.checkpoint_dir)
     except ExportError as error:
         return _error(error)
 
     import tensorflow as tf
+
+    from softlearning_tf2.policies.export import export_policy
     tf.get_logger().setLevel("ERROR")
-    progress = (lambda message: None) if args.quiet else (
-        lambda message: print(f"export_policy: {message}", flush=True))
     try:
-        metadata = export_policy(args.checkpoint_dir, args.output_dir, format=args.format,
+        metadata = export_policy(checkpoint, args.output_dir, format=args.format,
                                  overwrite=args.overwrite, progress=progress)
     except ExportError as error:
         return _error(error)

@@ -1,0 +1,32 @@
+"""The throughput benchmark runs and reports every figure (its speeds are not asserted)."""
+import json
+import subprocess
+import sys
+
+from benchmarks.throughput import dense_flops, flops_per_update
+from tests.scripts.test_console_scripts import PROJECT_ROOT
+
+
+def test_dense_flops_counts_multiply_adds():
+    assert dense_flops(10, [3, 4, 1]) == 2 * 10 * (3 * 4 + 4 * 1)
+
+
+def test_sac_update_flops_at_halfcheetah_sizes():
+    # 4 policy passes (a', forward + backward) and 12 Q passes, HalfCheetah 17/6, batch 256:
+    # 0.59 GFLOP, between the issue's 0.58 (no critic weight gradients in the actor loss)
+    # and 0.655 (with them).
+    flops = flops_per_update("SAC", {"batch_size": 256}, [256, 256], [256, 256], 17, 6)
+    assert 0.58e9 <= flops <= 0.655e9
+
+
+def test_benchmark_prints_its_figures():
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.throughput", "--algorithm", "SAC",
+         "--env", "Pendulum-v1", "--steps", "40", "--warmup", "300", "--fuse", "4"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    for key in ("env_steps_per_s", "updates_per_s", "roofline_updates_per_s",
+                "roofline_fraction", "peak_rss_mb"):
+        assert figures[key] > 0, key
+    assert figures["fuse"] == 4
