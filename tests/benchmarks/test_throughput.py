@@ -30,3 +30,16 @@ def test_benchmark_prints_its_figures():
                 "roofline_fraction", "peak_rss_mb"):
         assert figures[key] > 0, key
     assert figures["fuse"] == 4
+
+
+def test_learning_benchmark_writes_its_csv_and_plot(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.learning", "--algorithm", "SAC", "--env",
+         "Pendulum-v1", "--steps", "2000", "--seeds", "2", "--eval-episodes", "1",
+         "--output-dir", str(tmp_path)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["seeds"] == 2 and (tmp_path / "learning.png").stat().st_size > 0
+    rows = (tmp_path / "learning.csv").read_text().strip().splitlines()
+    assert rows[0] == "seed,timestep,evaluation_return" and len(rows) == 1 + 2 * 2

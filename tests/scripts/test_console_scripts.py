@@ -63,7 +63,8 @@ def test_run_example_local_writes_progress_and_checkpoints(tmp_path, algorithm):
     assert all(row["evaluation/episode-reward-mean"] for row in rows)
     checkpoints = sorted(glob.glob(os.path.join(trial_dirs[0], "checkpoint_*")))
     assert len(checkpoints) == 2
-    for name in ("algorithm.npz", "replay_pool.npz", "training_state.json", "variant.json"):
+    for name in ("algorithm.npz", "replay_pool_chunk.npz", "training_state.json", "variant.json",
+                 "manifest.json"):
         assert os.path.isfile(os.path.join(checkpoints[-1], name)), name
     with open(os.path.join(checkpoints[-1], "variant.json")) as file:
         variant = json.load(file)

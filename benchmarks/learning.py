@@ -1,0 +1,126 @@
+"""Learning curves at reference settings, beside the published ones.
+
+    python -m benchmarks.learning --algorithm SAC --env HalfCheetah-v5 --steps 100000 --seeds 3
+
+Trains ``--seeds`` seeds (one after another, or ``--processes`` at a time, each with
+``--threads`` TensorFlow threads) and evaluates the deterministic policy every epoch (1000
+steps) on ``--eval-episodes`` episodes. Writes ``learning.csv`` (seed, timestep, return) and
+``learning.png`` (mean and standard deviation over seeds, with the published Tianshou SAC means
+of ../shared/reference/README.md drawn beside it) into ``--output-dir``, and prints the final
+figures and the wall time.
+"""
+import argparse
+import csv
+import json
+import multiprocessing
+import os
+import time
+
+# Tianshou SAC, 10 seeds, mean evaluation return (MuJoCo v3 tasks), by environment steps.
+PUBLISHED = {
+    "HalfCheetah": {50_000: 4747, 100_000: 6515, 200_000: 8208, 300_000: 9059},
+    "Hopper": {50_000: 851, 100_000: 2613, 200_000: 3234, 300_000: 3388},
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--algorithm", default="SAC", choices=("SAC", "SACV", "SQL"))
+    parser.add_argument("--env", default="HalfCheetah-v5")
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--eval-episodes", type=int, default=3)
+    parser.add_argument("--fuse", type=int, default=1,
+                        help="updates per compiled call (train_every_n_steps = n_train_repeat)")
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--output-dir", default="benchmark_results")
+    return parser.parse_args(argv)
+
+
+def train_seed(args, seed):
+    """Trains one seed; returns [(timestep, evaluation return)] and the wall time."""
+    from examples.development.main import Experiment, configure_tensorflow_threads
+    from examples.development.variants import get_variant
+
+    domain, task = args.env.split("-", 1)
+    variant = get_variant(args.algorithm, "gymnasium", domain, task, seed,
+                          trial_cpus=args.threads)
+    config = variant["algorithm_params"]["config"]
+    config.update(n_epochs=args.steps // config["epoch_length"],
+                  eval_n_episodes=args.eval_episodes, n_train_repeat=args.fuse,
+                  train_every_n_steps=args.fuse)
+    configure_tensorflow_threads(variant["run_params"])
+    experiment = Experiment(variant)
+    start, curve = time.perf_counter(), []
+    while not experiment.algorithm.done:
+        diagnostics = experiment.train_epoch()
+        curve.append((diagnostics["timestep"], diagnostics["evaluation/episode-reward-mean"]))
+        print(json.dumps({"seed": seed, "timestep": curve[-1][0],
+                          "return": round(curve[-1][1], 1),
+                          "wall_s": round(time.perf_counter() - start, 1)}), flush=True)
+    return seed, curve, time.perf_counter() - start
+
+
+def _train_seed_star(arguments):
+    return train_seed(*arguments)
+
+
+def plot(curves, args, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    timesteps = np.array([timestep for timestep, _ in next(iter(curves.values()))])
+    returns = np.array([[value for _, value in curve] for curve in curves.values()])
+    mean, std = returns.mean(axis=0), returns.std(axis=0)
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    axis.plot(timesteps, mean, label=f"softlearning_tf2 {args.algorithm} ({len(curves)} seeds)")
+    axis.fill_between(timesteps, mean - std, mean + std, alpha=0.25)
+    published = PUBLISHED.get(args.env.split("-")[0])
+    if published:
+        steps = [step for step in sorted(published) if step <= max(args.steps, 50_000)]
+        axis.plot(steps, [published[step] for step in steps], "ko--",
+                  label="Tianshou SAC, 10 seeds (published)")
+    axis.set_xlabel("environment steps")
+    axis.set_ylabel("evaluation return (deterministic)")
+    axis.set_title(args.env)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    return mean, std
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.output_dir, exist_ok=True)
+    start = time.perf_counter()
+    jobs = [(args, seed) for seed in range(args.seeds)]
+    if args.processes > 1:
+        with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
+            results = pool.map(_train_seed_star, jobs)
+    else:
+        results = [train_seed(*job) for job in jobs]
+    wall = time.perf_counter() - start
+    curves = {seed: curve for seed, curve, _ in results}
+
+    csv_path = os.path.join(args.output_dir, "learning.csv")
+    with open(csv_path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["seed", "timestep", "evaluation_return"])
+        for seed, curve in curves.items():
+            writer.writerows((seed, timestep, value) for timestep, value in curve)
+    png_path = os.path.join(args.output_dir, "learning.png")
+    mean, std = plot(curves, args, png_path)
+    figures = {"algorithm": args.algorithm, "env": args.env, "steps": args.steps,
+               "seeds": args.seeds, "final_return_mean": round(float(mean[-1]), 1),
+               "final_return_std": round(float(std[-1]), 1), "wall_s": round(wall, 1),
+               "csv": csv_path, "png": png_path}
+    print(json.dumps(figures), flush=True)
+    return figures
+
+
+if __name__ == "__main__":
+    main()
