@@ -6,11 +6,12 @@ here with numpy and json only, so that a bad path or a damaged file is reported 
 before TensorFlow is even imported. Every problem the user can fix is an ``ExportError``.
 """
 import glob
-import hashlib
 import json
 import os
 
 import numpy as np
+
+from softlearning_tf2.utils.checkpoints import MANIFEST_FILE, file_digest
 
 # The files of a checkpoint written by ``examples.development.main.Experiment.save`` that an
 # export reads (the replay pool, and any manifest, are not needed).
@@ -19,9 +20,8 @@ ALGORITHM_FILE = "algorithm.npz"
 STATE_FILE = "training_state.json"
 CHECKPOINT_FILES = (VARIANT_FILE, ALGORITHM_FILE, STATE_FILE)
 POLICY_WEIGHTS_PREFIX = "models/policy/"
-# Written by training next to those files: {"files": {name: {"size", "sha256"}}}. Optional
-# here: checked where present, for the files an export reads.
-MANIFEST_FILE = "manifest.json"
+# MANIFEST_FILE, written by training next to those files ({"files": {name: {"size",
+# "sha256"}}}), is optional here: checked where present, for the files an export reads.
 
 METADATA_FILE = "softlearning_policy.json"
 TFLITE_FILE = "policy.tflite"
@@ -87,14 +87,6 @@ def _read_arrays(path):
                           f"({type(error).__name__}: {_one_line(error)})") from None
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _check_manifest(checkpoint_dir):
     """Where the checkpoint has a manifest, the files read here must match it."""
     manifest_path = os.path.join(checkpoint_dir, MANIFEST_FILE)
@@ -113,7 +105,7 @@ def _check_manifest(checkpoint_dir):
         if "size" in expected and size != expected["size"]:
             raise ExportError(f"{path} is truncated or altered: {size} bytes, the checkpoint's "
                               f"{MANIFEST_FILE} says {expected['size']}")
-        if "sha256" in expected and _sha256(path) != expected["sha256"]:
+        if "sha256" in expected and file_digest(path) != expected["sha256"]:
             raise ExportError(f"{path} is corrupt: its SHA-256 does not match the "
                               f"checkpoint's {MANIFEST_FILE}")
 
