@@ -3,12 +3,14 @@ from softlearning_tf2.value_functions.vanilla import (
     double_feedforward_Q_function, feedforward_Q_function, feedforward_V_function)
 
 
-def _as_tuple(Q_functions):
-    return Q_functions if isinstance(Q_functions, tuple) else (Q_functions,)
+def single_feedforward_Q_function(**kwargs):
+    """One Q function, as a one-element tuple like the double one's pair."""
+    return (feedforward_Q_function(**kwargs),)
 
 
+# Every builder returns a tuple of Q models: the algorithms take the minimum over them.
 Q_FUNCTIONS = {
-    "feedforward_Q_function": lambda **kwargs: _as_tuple(feedforward_Q_function(**kwargs)),
+    "feedforward_Q_function": single_feedforward_Q_function,
     "double_feedforward_Q_function": double_feedforward_Q_function,
 }
 
