@@ -9,6 +9,12 @@ def polyak_update(source_variables, target_variables, tau):
         target.assign(tau * source + (1.0 - tau) * target)
 
 
+def update_target_models(models, target_models, tau):
+    """Polyak-averages each target model towards its model (every trainable variable)."""
+    for model, target_model in zip(models, target_models):
+        polyak_update(model.trainable_variables, target_model.trainable_variables, tau)
+
+
 def clone_as_target(model):
     """A new Keras model of the same architecture, starting from ``model``'s weights."""
     target = keras.models.clone_model(model)

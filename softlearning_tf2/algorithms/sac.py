@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
-    Q_regression_step, clone_as_target, polyak_update)
+    Q_regression_step, clone_as_target, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 
@@ -149,8 +149,7 @@ class SAC(RLAlgorithm):
         return alpha_loss
 
     def _update_targets(self, tau):
-        for Q, Q_target in zip(self._Qs, self._Q_targets):
-            polyak_update(Q.trainable_variables, Q_target.trainable_variables, tau)
+        update_target_models(self._Qs, self._Q_targets, tau)
 
     def _update_step(self, batch):
         alpha = tf.exp(self._log_alpha)  # the same alpha throughout one iteration

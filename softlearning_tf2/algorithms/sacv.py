@@ -8,7 +8,7 @@ then the target V network.
 import keras
 import tensorflow as tf
 
-from softlearning_tf2.algorithms.common import clone_as_target, polyak_update
+from softlearning_tf2.algorithms.common import clone_as_target, update_target_models
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 
@@ -74,7 +74,7 @@ class SACV(SAC):
             + self._discount * (1.0 - batch["terminals"]) * next_V_values)
 
     def _update_targets(self, tau):
-        polyak_update(self._V.trainable_variables, self._V_target.trainable_variables, tau)
+        update_target_models([self._V], [self._V_target], tau)
 
     def _update_step(self, batch):
         alpha = tf.exp(self._log_alpha)

@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
-    Q_regression_step, clone_as_target, polyak_update)
+    Q_regression_step, clone_as_target, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.svgd import svgd_direction
 from softlearning_tf2.algorithms.validation import check_hyperparameters
@@ -151,8 +151,7 @@ class SQL(RLAlgorithm):
         return action_gradients, particles
 
     def _update_targets(self, tau):
-        for Q, Q_target in zip(self._Qs, self._Q_targets):
-            polyak_update(Q.trainable_variables, Q_target.trainable_variables, tau)
+        update_target_models(self._Qs, self._Q_targets, tau)
 
     def _update_step(self, batch):
         soft_Q_target = self._soft_Q_target(batch)
