@@ -12,18 +12,15 @@ from softlearning_tf2.algorithms.utils import get_algorithm_from_variant
 from softlearning_tf2.environments.utils import get_environment_from_params
 from softlearning_tf2.policies.utils import (
     get_exploration_policy_from_variant, get_policy_from_variant)
+from softlearning_tf2.replay_pools.checkpointing import CHUNK_FILE, load_chain, save_chunk
 from softlearning_tf2.replay_pools.utils import get_replay_pool_from_variant
 from softlearning_tf2.samplers.utils import get_sampler_from_variant
-from softlearning_tf2.replay_pools.checkpointing import CHUNK_FILE, load_chain, save_chunk
 from softlearning_tf2.utils.checkpoints import (
-    load_arrays, load_json, save_arrays, save_json, verify_manifest, write_manifest)
+    ALGORITHM_FILE, STATE_FILE, VARIANT_FILE, load_arrays, load_json, save_arrays, save_json,
+    verify_manifest, write_manifest)
 from softlearning_tf2.utils.random import component_seed
 from softlearning_tf2.value_functions.utils import (
     get_Q_functions_from_variant, get_V_function_from_variant)
-
-VARIANT_FILE = "variant.json"
-ALGORITHM_FILE = "algorithm.npz"
-STATE_FILE = "training_state.json"
 
 
 def configure_tensorflow_threads(run_params):
@@ -112,7 +109,7 @@ class Experiment:
         transitions = None
         if "chunk_end" in pool_state:
             transitions = load_chain(checkpoint_dir, pool_state["samples_added"],
-                                     self.pool.max_size, STATE_FILE)
+                                     self.pool.max_size)
         self.algorithm.set_state(arrays, data)
         if transitions is not None:
             self.pool.load_state_dict({"transitions": transitions, **pool_state})

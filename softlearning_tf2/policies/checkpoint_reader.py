@@ -11,13 +11,10 @@ import os
 
 import numpy as np
 
-from softlearning_tf2.utils.checkpoints import MANIFEST_FILE, file_digest
+from softlearning_tf2.utils.checkpoints import (
+    ALGORITHM_FILE, MANIFEST_FILE, STATE_FILE, VARIANT_FILE, file_digest)
 
-# The files of a checkpoint written by ``examples.development.main.Experiment.save`` that an
-# export reads (the replay pool, and any manifest, are not needed).
-VARIANT_FILE = "variant.json"
-ALGORITHM_FILE = "algorithm.npz"
-STATE_FILE = "training_state.json"
+# The files of a checkpoint that an export reads (the replay pool is not needed).
 CHECKPOINT_FILES = (VARIANT_FILE, ALGORITHM_FILE, STATE_FILE)
 POLICY_WEIGHTS_PREFIX = "models/policy/"
 # MANIFEST_FILE, written by training next to those files ({"files": {name: {"size",

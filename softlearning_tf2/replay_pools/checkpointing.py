@@ -12,7 +12,7 @@ import numpy as np
 
 from softlearning_tf2.replay_pools.simple_replay_pool import FIELDS
 from softlearning_tf2.utils.checkpoints import (
-    CorruptCheckpointError, load_arrays, load_json, save_arrays, verify_manifest)
+    STATE_FILE, CorruptCheckpointError, load_arrays, load_json, save_arrays, verify_manifest)
 
 CHUNK_FILE = "replay_pool_chunk.npz"
 
@@ -25,16 +25,16 @@ def save_chunk(pool, directory, saved_up_to):
     return start, end
 
 
-def _chunk_info(directory, state_file):
+def _chunk_info(directory):
     """(start, end) of a checkpoint's chunk, or None where it has none or is unreadable."""
     try:
-        pool_state = load_json(os.path.join(directory, state_file))["replay_pool"]
+        pool_state = load_json(os.path.join(directory, STATE_FILE))["replay_pool"]
         return int(pool_state["chunk_start"]), int(pool_state["chunk_end"])
     except (OSError, KeyError, TypeError, ValueError):
         return None
 
 
-def _candidates(checkpoint_dir, state_file):
+def _candidates(checkpoint_dir):
     """The checkpoint itself first, then its siblings, newest name first."""
     checkpoint_dir = os.path.abspath(checkpoint_dir)
     parent = os.path.dirname(checkpoint_dir)
@@ -42,15 +42,15 @@ def _candidates(checkpoint_dir, state_file):
                        if name.startswith("checkpoint_")), reverse=True)
     for directory in [checkpoint_dir] + [path for path in siblings if path != checkpoint_dir]:
         if os.path.isfile(os.path.join(directory, CHUNK_FILE)):
-            info = _chunk_info(directory, state_file)
+            info = _chunk_info(directory)
             if info is not None:
                 yield directory, info
 
 
-def load_chain(checkpoint_dir, samples_added, max_size, state_file):
+def load_chain(checkpoint_dir, samples_added, max_size):
     """The newest ``min(samples_added, max_size)`` transitions, oldest first, from the chain."""
     lower_bound = max(0, samples_added - max_size)
-    candidates = list(_candidates(checkpoint_dir, state_file))
+    candidates = list(_candidates(checkpoint_dir))
     parts, needed_end = [], samples_added
     while needed_end > lower_bound:
         match = next((entry for entry in candidates if entry[1][1] == needed_end), None)

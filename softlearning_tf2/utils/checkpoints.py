@@ -14,6 +14,10 @@ import zipfile
 
 import numpy as np
 
+# The files of a checkpoint written by examples.development.main.Experiment.save.
+VARIANT_FILE = "variant.json"
+ALGORITHM_FILE = "algorithm.npz"
+STATE_FILE = "training_state.json"
 MANIFEST_FILE = "manifest.json"
 
 
