@@ -9,8 +9,9 @@ then measures
 * the training loop: ``--steps`` environment steps with one update per step on average
   (``--fuse K``: K updates fused into one compiled call every K steps; 1 = the plain loop),
 * the update alone on pre-drawn batches, in the same fused or plain form (updates_per_s),
-* the roofline: TensorFlow's fp32 matmul rate at the networks' shapes, times the FLOPs of one
-  update counted from the layer sizes (roofline_updates_per_s),
+* the roofline: TensorFlow's fp32 matmul rate at the networks' shapes with every core busy
+  (one independent chain of matmuls per core), divided by the FLOPs of one update counted
+  from the layer sizes (roofline_updates_per_s),
 
 and prints a summary followed by one JSON line. Compare with
 ``../shared/bench/sb3_sac_speed.sh ENV STEPS`` run right before or after, as a ratio.
@@ -32,7 +33,12 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--fuse", type=int, default=1,
                         help="updates per compiled call (train_every_n_steps = n_train_repeat)")
-    parser.add_argument("--threads", type=int, default=2, help="TensorFlow intra/inter-op")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="CPUs of the trial; the variant derives TF's thread pools from it")
+    parser.add_argument("--intra-op-threads", type=int, default=None,
+                        help="override the variant's run_params.tf_intra_op_threads")
+    parser.add_argument("--inter-op-threads", type=int, default=None,
+                        help="override the variant's run_params.tf_inter_op_threads")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -74,30 +80,36 @@ def flops_per_update(algorithm, config, policy_hidden, Q_hidden, observation_siz
     return flops
 
 
-def matmul_gflops(rows, width, rounds=40, unrolled=25):
+def matmul_gflops(rows, width, chains=1, rounds=40, unrolled=25):
     """TensorFlow's fp32 matmul rate on [rows, width] x [width, width], in GFLOP/s.
 
-    Chains of ``unrolled`` matmuls per loop iteration, so that the loop's own overhead does not
-    count against the matmuls; the best of three timings.
+    ``chains`` independent chains of ``unrolled`` matmuls per loop iteration (so that the
+    loop's own overhead does not count against the matmuls) run side by side in one graph:
+    one chain measures what a single dependent sequence of matmuls gets, one chain per core
+    what the whole CPU gets through TF's inter-op pool (TF does not split one matmul of these
+    shapes across cores). The best of three timings.
     """
     import tensorflow as tf
-    x = tf.random.normal((rows, width))
-    w = tf.random.normal((width, width)) / width ** 0.5
+    inputs = [tf.random.normal((rows, width)) for _ in range(chains)]
+    weights = [tf.random.normal((width, width)) / width ** 0.5 for _ in range(chains)]
 
     @tf.function
-    def chain(x):
-        for _ in tf.range(rounds):
-            for _ in range(unrolled):
-                x = tf.matmul(x, w)
-        return x
+    def run(inputs):
+        outputs = []
+        for x, w in zip(inputs, weights):
+            for _ in tf.range(rounds):
+                for _ in range(unrolled):
+                    x = tf.matmul(x, w)
+            outputs.append(x)
+        return outputs
 
-    chain(x).numpy()
+    [output.numpy() for output in run(inputs)]
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        chain(x).numpy()
+        [output.numpy() for output in run(inputs)]
         best = min(best, time.perf_counter() - start)
-    return 2.0 * rows * width * width * rounds * unrolled / best / 1e9
+    return 2.0 * rows * width * width * rounds * unrolled * chains / best / 1e9
 
 
 def build_experiment(args):
@@ -111,6 +123,10 @@ def build_experiment(args):
     config.update(n_initial_exploration_steps=args.warmup, min_pool_size=args.warmup,
                   n_train_repeat=args.fuse, train_every_n_steps=args.fuse,
                   fuse_train_repeats=True)
+    for key, value in (("tf_intra_op_threads", args.intra_op_threads),
+                       ("tf_inter_op_threads", args.inter_op_threads)):
+        if value is not None:
+            variant["run_params"][key] = value
     configure_tensorflow_threads(variant["run_params"])
     return variant, Experiment(variant)
 
@@ -158,7 +174,9 @@ def main(argv=None):
                              variant["Q_params"]["config"]["hidden_layer_sizes"],
                              observation_size, action_size)
     width = variant["Q_params"]["config"]["hidden_layer_sizes"][0]
-    gflops = matmul_gflops(variant["algorithm_params"]["config"]["batch_size"], width)
+    batch_size = variant["algorithm_params"]["config"]["batch_size"]
+    single_chain_gflops = matmul_gflops(batch_size, width)
+    gflops = max(single_chain_gflops, matmul_gflops(batch_size, width, chains=os.cpu_count()))
     roofline = gflops * 1e9 / flops
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -167,6 +185,8 @@ def main(argv=None):
         "env": args.env,
         "fuse": args.fuse,
         "threads": args.threads,
+        "intra_op_threads": variant["run_params"]["tf_intra_op_threads"],
+        "inter_op_threads": variant["run_params"]["tf_inter_op_threads"],
         "steps": args.steps,
         "wall_s": round(loop_wall, 2),
         "env_steps_per_s": round(args.steps / loop_wall, 1),
@@ -175,6 +195,7 @@ def main(argv=None):
         "updates_per_s": round(updates_per_s, 1),
         "gflop_per_update": round(flops / 1e9, 3),
         "matmul_gflops": round(gflops, 1),
+        "matmul_gflops_one_chain": round(single_chain_gflops, 1),
         "roofline_updates_per_s": round(roofline, 1),
         "roofline_fraction": round(updates_per_s / roofline, 3),
         "peak_rss_mb": round(peak_rss_mb, 1),

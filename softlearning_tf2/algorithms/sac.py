@@ -5,12 +5,11 @@ Equation numbers below refer to that paper. One call of ``_update`` is one itera
 inner gradient loop of its Algorithm 1, in the same order: the soft Q functions, then the
 policy, then the temperature, then the target networks.
 """
-import keras
 import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
-    Q_regression_step, clone_as_target, update_target_models)
+    Adam, Q_regression_step, clone_as_target, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 
@@ -80,11 +79,11 @@ class SAC(RLAlgorithm):
         self._log_alpha = tf.Variable(initial_log_alpha, dtype=tf.float32, name="log_alpha")
         self._update_count = tf.Variable(0, dtype=tf.int64, name="update_count")
 
-        self._Q_optimizers = tuple(keras.optimizers.Adam(learning_rate=Q_lr, name=f"Q_{i}_adam")
+        self._Q_optimizers = tuple(Adam(learning_rate=Q_lr, name=f"Q_{i}_adam")
                                    for i in range(len(self._Qs)))
-        self._policy_optimizer = keras.optimizers.Adam(learning_rate=policy_lr,
+        self._policy_optimizer = Adam(learning_rate=policy_lr,
                                                        name="policy_adam")
-        self._alpha_optimizer = keras.optimizers.Adam(learning_rate=alpha_lr, name="alpha_adam")
+        self._alpha_optimizer = Adam(learning_rate=alpha_lr, name="alpha_adam")
         for optimizer, Q in zip(self._Q_optimizers, self._Qs):
             optimizer.build(Q.trainable_variables)
         self._policy_optimizer.build(self._policy.trainable_variables)

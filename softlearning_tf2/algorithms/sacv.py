@@ -5,10 +5,9 @@ paper. One call of ``_update`` is one gradient step of its Algorithm 1, in the s
 soft V function, the soft Q functions, the policy (then the temperature, when it is learned),
 then the target V network.
 """
-import keras
 import tensorflow as tf
 
-from softlearning_tf2.algorithms.common import clone_as_target, update_target_models
+from softlearning_tf2.algorithms.common import Adam, clone_as_target, update_target_models
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 
@@ -39,7 +38,7 @@ class SACV(SAC):
         self._V = V
         super().__init__(training_environment, evaluation_environment, policy, Qs, pool,
                          sampler, initial_exploration_policy, fixed_alpha=fixed_alpha, **kwargs)
-        self._V_optimizer = keras.optimizers.Adam(learning_rate=V_lr, name="V_adam")
+        self._V_optimizer = Adam(learning_rate=V_lr, name="V_adam")
         self._V_optimizer.build(self._V.trainable_variables)
 
     def _build_target_networks(self):

@@ -5,12 +5,11 @@ arXiv:1702.08165. Equation numbers refer to that paper. One call of ``_update`` 
 step of its Algorithm 1: the soft Q function(s), then the sampler, then the target network(s).
 The temperature is 1; ``reward_scale`` sets the balance between reward and entropy.
 """
-import keras
 import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
-    Q_regression_step, clone_as_target, update_target_models)
+    Adam, Q_regression_step, clone_as_target, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.svgd import svgd_direction
 from softlearning_tf2.algorithms.validation import check_hyperparameters
@@ -86,9 +85,9 @@ class SQL(RLAlgorithm):
         self._proposal_generator = policy.noise_generator.split(1)[0]
         self._update_count = tf.Variable(0, dtype=tf.int64, name="update_count")
 
-        self._Q_optimizers = tuple(keras.optimizers.Adam(learning_rate=Q_lr, name=f"Q_{i}_adam")
+        self._Q_optimizers = tuple(Adam(learning_rate=Q_lr, name=f"Q_{i}_adam")
                                    for i in range(len(self._Qs)))
-        self._policy_optimizer = keras.optimizers.Adam(learning_rate=policy_lr,
+        self._policy_optimizer = Adam(learning_rate=policy_lr,
                                                        name="policy_adam")
         for optimizer, Q in zip(self._Q_optimizers, self._Qs):
             optimizer.build(Q.trainable_variables)

@@ -2,7 +2,7 @@
 import tensorflow as tf
 
 from softlearning_tf2.distributions.squashed_gaussian import (
-    log_prob_from_pre_squash, pre_squash_of, squashed_gaussian)
+    pre_squash_of, squashed_gaussian, squashed_gaussian_log_prob)
 from softlearning_tf2.models.feedforward import feedforward_model
 from softlearning_tf2.policies.base_policy import BasePolicy
 
@@ -42,8 +42,7 @@ class FeedforwardGaussianPolicy(BasePolicy):
         shift, scale = self.shift_and_scale(observations)
         noise = self.noise_generator.normal(tf.shape(shift))
         pre_squash = shift + scale * noise
-        distribution = squashed_gaussian(shift, scale, squash=self.squash)
-        log_probs = log_prob_from_pre_squash(distribution, pre_squash)
+        log_probs = squashed_gaussian_log_prob(shift, scale, pre_squash, self.squash)
         actions = tf.tanh(pre_squash) if self.squash else pre_squash
         return actions, log_probs
 
@@ -52,8 +51,9 @@ class FeedforwardGaussianPolicy(BasePolicy):
 
     def log_probs(self, observations, actions):
         """log pi(a|s) of given actions; saturated actions are clipped to 1 - 1e-6 first."""
-        distribution = self.action_distribution(observations)
-        return log_prob_from_pre_squash(distribution, pre_squash_of(actions, self.squash))
+        shift, scale = self.shift_and_scale(observations)
+        return squashed_gaussian_log_prob(shift, scale, pre_squash_of(actions, self.squash),
+                                          self.squash)
 
     def deterministic_actions(self, observations):
         """The evaluation action: tanh of the Gaussian's mean."""

@@ -22,7 +22,8 @@ def test_sac_update_flops_at_halfcheetah_sizes():
 def test_benchmark_prints_its_figures():
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.throughput", "--algorithm", "SAC",
-         "--env", "Pendulum-v1", "--steps", "40", "--warmup", "300", "--fuse", "4"],
+         "--env", "Pendulum-v1", "--steps", "40", "--warmup", "300", "--fuse", "4",
+         "--intra-op-threads", "1", "--inter-op-threads", "2"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -30,6 +31,9 @@ def test_benchmark_prints_its_figures():
                 "roofline_fraction", "peak_rss_mb"):
         assert figures[key] > 0, key
     assert figures["fuse"] == 4
+    assert (figures["intra_op_threads"], figures["inter_op_threads"]) == (1, 2)
+    # The roofline counts every core: never below what one chain of matmuls gets.
+    assert figures["matmul_gflops"] >= figures["matmul_gflops_one_chain"] > 0
 
 
 def test_learning_benchmark_writes_its_csv_and_plot(tmp_path):

@@ -1,8 +1,9 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from softlearning_tf2.distributions.squashed_gaussian import (
-    log_prob_from_pre_squash, squashed_gaussian)
+    squashed_gaussian, squashed_gaussian_log_prob)
 from tests.numpy_reference import tanh_gaussian_log_prob
 
 
@@ -11,11 +12,27 @@ def test_log_prob_matches_numpy_change_of_variables():
     shift = rng.normal(size=(64, 3)).astype(np.float32)
     scale = np.exp(rng.normal(scale=0.5, size=(64, 3))).astype(np.float32)
     pre_squash = (shift + scale * rng.normal(size=(64, 3))).astype(np.float32)
-    distribution = squashed_gaussian(tf.constant(shift), tf.constant(scale))
 
-    ours = log_prob_from_pre_squash(distribution, tf.constant(pre_squash)).numpy()
+    ours = squashed_gaussian_log_prob(shift, scale, pre_squash).numpy()
     expected = tanh_gaussian_log_prob(pre_squash.astype(np.float64), shift, scale)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("squash", [True, False])
+def test_log_prob_formula_matches_the_tfp_distribution(squash):
+    rng = np.random.default_rng(1)
+    shift = rng.normal(size=(32, 4)).astype(np.float32)
+    scale = np.exp(rng.normal(scale=0.5, size=(32, 4))).astype(np.float32)
+    pre_squash = (shift + scale * rng.normal(size=(32, 4))).astype(np.float32)
+    actions = np.tanh(pre_squash) if squash else pre_squash
+    # Rows where TFP's atanh of the float32 action still recovers u accurately.
+    keep = np.all(np.abs(np.tanh(pre_squash)) < 0.999, axis=-1) if squash else np.ones(32, bool)
+    distribution = squashed_gaussian(tf.constant(shift), tf.constant(scale), squash=squash)
+
+    ours = squashed_gaussian_log_prob(shift, scale, pre_squash, squash=squash).numpy()
+    theirs = distribution.log_prob(actions).numpy()
+    assert keep.sum() > 16
+    np.testing.assert_allclose(ours[keep], theirs[keep], rtol=1e-4, atol=1e-3)
 
 
 def test_squashed_density_integrates_to_one():
@@ -31,9 +48,8 @@ def test_saturated_actions_have_finite_log_probs_and_gradients():
     shift = tf.Variable([[30.0, -30.0], [0.0, 25.0]])
     log_scale = tf.Variable([[0.0, 0.5], [-1.0, 0.0]])
     with tf.GradientTape() as tape:
-        distribution = squashed_gaussian(shift, tf.exp(log_scale))
         pre_squash = shift + tf.exp(log_scale) * tf.constant([[1.0, -1.0], [0.5, 2.0]])
-        log_probs = log_prob_from_pre_squash(distribution, pre_squash)
+        log_probs = squashed_gaussian_log_prob(shift, tf.exp(log_scale), pre_squash)
         loss = tf.reduce_sum(log_probs)
     actions = tf.tanh(pre_squash).numpy()
     assert np.abs(actions[0]).min() == 1.0  # really saturated in float32
