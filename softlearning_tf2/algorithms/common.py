@@ -13,15 +13,15 @@ class Adam(keras.optimizers.Adam):
     """
 
     def update_step(self, gradient, variable, learning_rate):
-        if self.amsgrad or not isinstance(variable.value, tf.Variable):
+        if self.amsgrad:
             return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
         local_step = tf.cast(self.iterations + 1, dtype)
         index = self._get_variable_index(variable)
         tf.raw_ops.ResourceApplyAdam(
-            var=variable.value.handle,
-            m=self._momentums[index].value.handle,
-            v=self._velocities[index].value.handle,
+            var=variable.handle,
+            m=self._momentums[index].handle,
+            v=self._velocities[index].handle,
             beta1_power=tf.pow(tf.cast(self.beta_1, dtype), local_step),
             beta2_power=tf.pow(tf.cast(self.beta_2, dtype), local_step),
             lr=tf.cast(learning_rate, dtype), beta1=tf.cast(self.beta_1, dtype),

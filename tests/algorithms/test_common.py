@@ -33,6 +33,8 @@ def test_adam_matches_numpy_and_keras_adam_step_for_step():
 
     for gradient in gradients:
         step(tf.constant(gradient, tf.float32))
+    graph = step.get_concrete_function(tf.constant(gradients[0], tf.float32)).graph
+    assert [op.type for op in graph.get_operations()].count("ResourceApplyAdam") == 1
 
     expected = numpy_adam(initial, gradients, 1e-2)
     assert not np.allclose(expected, initial, atol=1e-2)  # the steps really moved it
@@ -40,8 +42,10 @@ def test_adam_matches_numpy_and_keras_adam_step_for_step():
     np.testing.assert_allclose(ours_variable.numpy(), keras_variable.numpy(), atol=1e-6)
     # Same slots in the same order, so checkpoints are interchangeable.
     assert [v.shape for v in ours.variables] == [v.shape for v in reference.variables]
-    np.testing.assert_allclose(ours.variables[-1].numpy(), reference.variables[-1].numpy(),
-                               atol=1e-7)
+    # The kernel forms 1 - beta_2 in float32 (0.00099998713 for 0.999), Keras in float64, so
+    # the second moments differ by 1.3e-5 relative; the steps they give agree to 1e-6.
+    for ours_slot, reference_slot in zip(ours.variables, reference.variables):
+        np.testing.assert_allclose(ours_slot.numpy(), reference_slot.numpy(), rtol=3e-5)
     assert int(ours.iterations.numpy()) == 20
 
 
