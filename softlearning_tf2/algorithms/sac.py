@@ -81,8 +81,7 @@ class SAC(RLAlgorithm):
 
         self._Q_optimizers = tuple(Adam(learning_rate=Q_lr, name=f"Q_{i}_adam")
                                    for i in range(len(self._Qs)))
-        self._policy_optimizer = Adam(learning_rate=policy_lr,
-                                                       name="policy_adam")
+        self._policy_optimizer = Adam(learning_rate=policy_lr, name="policy_adam")
         self._alpha_optimizer = Adam(learning_rate=alpha_lr, name="alpha_adam")
         for optimizer, Q in zip(self._Q_optimizers, self._Qs):
             optimizer.build(Q.trainable_variables)
