@@ -18,6 +18,7 @@ import csv
 import json
 import multiprocessing
 import os
+import resource
 import time
 
 # Tianshou SAC, 10 seeds, mean evaluation return (MuJoCo v3 tasks), by environment steps.
@@ -74,7 +75,8 @@ def build_variant(args, seed):
 
 
 def train_seed(args, seed):
-    """Trains one seed; returns [(timestep, evaluation return)] and the wall time."""
+    """Trains one seed; returns the seed, [(timestep, evaluation return)], the wall time and
+    the process's peak resident memory in MB (the whole run: pool, networks, TensorFlow)."""
     from examples.development.main import Experiment, configure_tensorflow_threads
 
     variant = build_variant(args, seed)
@@ -87,7 +89,8 @@ def train_seed(args, seed):
         print(json.dumps({"seed": seed, "timestep": curve[-1][0],
                           "return": round(curve[-1][1], 1),
                           "wall_s": round(time.perf_counter() - start, 1)}), flush=True)
-    return seed, curve, time.perf_counter() - start
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return seed, curve, time.perf_counter() - start, peak_rss_mb
 
 
 def _train_seed_star(arguments):
@@ -132,7 +135,7 @@ def main(argv=None):
     else:
         results = [train_seed(*job) for job in jobs]
     wall = time.perf_counter() - start
-    curves = {seed: curve for seed, curve, _ in results}
+    curves = {seed: curve for seed, curve, _, _ in results}
 
     csv_path = os.path.join(args.output_dir, "learning.csv")
     with open(csv_path, "w", newline="") as file:
@@ -145,7 +148,11 @@ def main(argv=None):
     figures = {"algorithm": args.algorithm, "env": args.env, "preset": args.preset,
                "overrides": args.overrides, "steps": args.steps,
                "seeds": args.seeds, "final_return_mean": round(float(mean[-1]), 1),
-               "final_return_std": round(float(std[-1]), 1), "wall_s": round(wall, 1),
+               "final_return_std": round(float(std[-1]), 1),
+               # One evaluation is a few episodes: the last five, averaged, say more.
+               "last_5_evaluations_mean": round(float(mean[-5:].mean()), 1),
+               "wall_s": round(wall, 1),
+               "peak_rss_mb": round(max(rss for _, _, _, rss in results), 1),
                "csv": csv_path, "png": png_path}
     print(json.dumps(figures), flush=True)
     return figures

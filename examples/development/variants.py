@@ -143,7 +143,11 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "checkpoint_frequency": int(checkpoint_frequency),
             "checkpoint_at_end": True,
             "checkpoint_replay_pool": True,
-            "tf_intra_op_threads": int(trial_cpus),
+            # One thread per op, as many ops at once as the trial has CPUs: TF does not split
+            # one matmul of these sizes across cores, but the twin Q functions' ops (and SQL's
+            # particles) run side by side. Measured faster than intra = inter = CPUs for SAC
+            # and SQL (benchmarks/throughput.py).
+            "tf_intra_op_threads": 1,
             "tf_inter_op_threads": int(trial_cpus),
         },
     }

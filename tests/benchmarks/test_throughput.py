@@ -3,6 +3,9 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 from benchmarks.throughput import dense_flops, flops_per_update
 from tests.scripts.test_console_scripts import PROJECT_ROOT
 
@@ -23,7 +26,7 @@ def test_benchmark_prints_its_figures():
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.throughput", "--algorithm", "SAC",
          "--env", "Pendulum-v1", "--steps", "40", "--warmup", "300", "--fuse", "4",
-         "--intra-op-threads", "1", "--inter-op-threads", "2"],
+         "--intra-op-threads", "2", "--inter-op-threads", "1"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -31,7 +34,7 @@ def test_benchmark_prints_its_figures():
                 "roofline_fraction", "peak_rss_mb"):
         assert figures[key] > 0, key
     assert figures["fuse"] == 4
-    assert (figures["intra_op_threads"], figures["inter_op_threads"]) == (1, 2)
+    assert (figures["intra_op_threads"], figures["inter_op_threads"]) == (2, 1)
     # The roofline counts every core: never below what one chain of matmuls gets.
     assert figures["matmul_gflops"] >= figures["matmul_gflops_one_chain"] > 0
 
@@ -47,3 +50,7 @@ def test_learning_benchmark_writes_its_csv_and_plot(tmp_path):
     assert figures["seeds"] == 2 and (tmp_path / "learning.png").stat().st_size > 0
     rows = (tmp_path / "learning.csv").read_text().strip().splitlines()
     assert rows[0] == "seed,timestep,evaluation_return" and len(rows) == 1 + 2 * 2
+    returns = np.array([float(row.split(",")[2]) for row in rows[1:]]).reshape(2, 2)
+    assert figures["final_return_mean"] == pytest.approx(returns[:, -1].mean(), abs=0.1)
+    assert figures["last_5_evaluations_mean"] == pytest.approx(returns.mean(), abs=0.1)
+    assert figures["peak_rss_mb"] > 0
