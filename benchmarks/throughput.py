@@ -40,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument("--inter-op-threads", type=int, default=None,
                         help="override the variant's run_params.tf_inter_op_threads")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="variant override, as in the CLI's --set")
     return parser.parse_args(argv)
 
 
@@ -115,10 +117,11 @@ def matmul_gflops(rows, width, chains=1, rounds=40, unrolled=25):
 def build_experiment(args):
     from examples.development.main import Experiment, configure_tensorflow_threads
     from examples.development.variants import get_variant
+    from examples.utils import apply_overrides
 
     domain, task = args.env.split("-", 1)
-    variant = get_variant(args.algorithm, "gymnasium", domain, task, args.seed,
-                          trial_cpus=args.threads)
+    variant = apply_overrides(get_variant(args.algorithm, "gymnasium", domain, task, args.seed,
+                                          trial_cpus=args.threads), args.overrides)
     config = variant["algorithm_params"]["config"]
     config.update(n_initial_exploration_steps=args.warmup, min_pool_size=args.warmup,
                   n_train_repeat=args.fuse, train_every_n_steps=args.fuse,
@@ -184,6 +187,7 @@ def main(argv=None):
         "algorithm": args.algorithm,
         "env": args.env,
         "fuse": args.fuse,
+        "overrides": args.overrides,
         "threads": args.threads,
         "intra_op_threads": variant["run_params"]["tf_intra_op_threads"],
         "inter_op_threads": variant["run_params"]["tf_inter_op_threads"],
