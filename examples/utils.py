@@ -44,7 +44,7 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
     parser.add_argument("--cpus", type=positive_int, default=None,
                         help="CPUs for the local Ray instance (default: all)")
     parser.add_argument("--trial-cpus", type=positive_int, default=1,
-                        help="CPUs per trial; also TensorFlow's thread count in the trial")
+                        help="CPUs per trial; TensorFlow runs that many ops at once in the trial")
     parser.add_argument("--resources-per-trial", type=resources_json, default=None,
                         metavar="JSON", help='Tune resources of each trial, e.g. '
                         '\'{"cpu": 2}\'; overrides --trial-cpus')
