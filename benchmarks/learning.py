@@ -4,10 +4,16 @@
 
 Trains ``--seeds`` seeds (one after another, or ``--processes`` at a time, each with
 ``--threads`` TensorFlow threads) and evaluates the deterministic policy every epoch (1000
-steps) on ``--eval-episodes`` episodes. Writes ``learning.csv`` (seed, timestep, return) and
-``learning.png`` (mean and standard deviation over seeds, with the published Tianshou SAC means
-of ../shared/reference/README.md drawn beside it) into ``--output-dir``, and prints the final
-figures and the wall time.
+steps) on ``--eval-episodes`` episodes. Writes ``learning.csv`` (seed, environment steps,
+steps after the warm-up, return) and ``learning.png`` (mean and standard deviation over seeds,
+with the published Tianshou SAC means of ../shared/reference/README.md drawn beside it) into
+``--output-dir``, and prints the final figures and the wall time.
+
+Steps are counted as the published curve counts them: ``--steps`` is the number of environment
+steps *after* the uniform-random warm-up (``n_initial_exploration_steps``, 10 000 on MuJoCo),
+which is also the number of gradient updates. Tianshou's ``mujoco_sac.py`` collects its 10 000
+random steps before its trainer starts counting, so its "100k" point is 110 000 environment
+steps into the run; ``--steps 100000`` trains for 110 000 here too.
 
 ``--preset tianshou`` trains with the settings that produced the published curve (see
 ``PRESETS``), for a like-for-like comparison; ``--set KEY=VALUE`` changes any other entry of
@@ -21,7 +27,8 @@ import os
 import resource
 import time
 
-# Tianshou SAC, 10 seeds, mean evaluation return (MuJoCo v3 tasks), by environment steps.
+# Tianshou SAC, 10 seeds, mean evaluation return (MuJoCo v3 tasks), by environment steps after
+# its 10k-step random warm-up (its trainer counts from there).
 PUBLISHED = {
     "HalfCheetah": {50_000: 4747, 100_000: 6515, 200_000: 8208, 300_000: 9059},
     "Hopper": {50_000: 851, 100_000: 2613, 200_000: 3234, 300_000: 3388},
@@ -68,15 +75,21 @@ def build_variant(args, seed):
         get_variant(args.algorithm, "gymnasium", domain, task, seed, trial_cpus=args.threads),
         PRESETS[args.preset] + args.overrides)
     config = variant["algorithm_params"]["config"]
-    config.update(n_epochs=args.steps // config["epoch_length"],
+    total_steps = args.steps + config["n_initial_exploration_steps"]
+    config.update(n_epochs=-(-total_steps // config["epoch_length"]),
                   eval_n_episodes=args.eval_episodes, n_train_repeat=args.fuse,
                   train_every_n_steps=args.fuse)
     return variant
 
 
+def warmup_steps(variant):
+    return variant["algorithm_params"]["config"]["n_initial_exploration_steps"]
+
+
 def train_seed(args, seed):
-    """Trains one seed; returns the seed, [(timestep, evaluation return)], the wall time and
-    the process's peak resident memory in MB (the whole run: pool, networks, TensorFlow)."""
+    """Trains one seed; returns the seed, [(environment steps, steps after the warm-up,
+    evaluation return)], the wall time and the process's peak resident memory in MB (the whole
+    run: pool, networks, TensorFlow)."""
     from examples.development.main import Experiment, configure_tensorflow_threads
 
     variant = build_variant(args, seed)
@@ -85,9 +98,11 @@ def train_seed(args, seed):
     start, curve = time.perf_counter(), []
     while not experiment.algorithm.done:
         diagnostics = experiment.train_epoch()
-        curve.append((diagnostics["timestep"], diagnostics["evaluation/episode-reward-mean"]))
-        print(json.dumps({"seed": seed, "timestep": curve[-1][0],
-                          "return": round(curve[-1][1], 1),
+        timestep = diagnostics["timestep"]
+        curve.append((timestep, timestep - warmup_steps(variant),
+                      diagnostics["evaluation/episode-reward-mean"]))
+        print(json.dumps({"seed": seed, "timestep": timestep, "after_warmup": curve[-1][1],
+                          "return": round(curve[-1][2], 1),
                           "wall_s": round(time.perf_counter() - start, 1)}), flush=True)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return seed, curve, time.perf_counter() - start, peak_rss_mb
@@ -103,18 +118,18 @@ def plot(curves, args, path):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    timesteps = np.array([timestep for timestep, _ in next(iter(curves.values()))])
-    returns = np.array([[value for _, value in curve] for curve in curves.values()])
+    after_warmup = np.array([step for _, step, _ in next(iter(curves.values()))])
+    returns = np.array([[value for _, _, value in curve] for curve in curves.values()])
     mean, std = returns.mean(axis=0), returns.std(axis=0)
     figure, axis = plt.subplots(figsize=(7, 4.5))
-    axis.plot(timesteps, mean, label=f"softlearning_tf2 {args.algorithm} ({len(curves)} seeds)")
-    axis.fill_between(timesteps, mean - std, mean + std, alpha=0.25)
+    axis.plot(after_warmup, mean, label=f"softlearning_tf2 {args.algorithm} ({len(curves)} seeds)")
+    axis.fill_between(after_warmup, mean - std, mean + std, alpha=0.25)
     published = PUBLISHED.get(args.env.split("-")[0])
     if published:
         steps = [step for step in sorted(published) if step <= max(args.steps, 50_000)]
         axis.plot(steps, [published[step] for step in steps], "ko--",
                   label="Tianshou SAC, 10 seeds (published)")
-    axis.set_xlabel("environment steps")
+    axis.set_xlabel("environment steps after the random warm-up (= gradient updates)")
     axis.set_ylabel("evaluation return (deterministic)")
     axis.set_title(args.env)
     axis.grid(alpha=0.3)
@@ -122,6 +137,14 @@ def plot(curves, args, path):
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     return mean, std
+
+
+def versus_published(env, after_warmup, mean):
+    """Our mean return beside the published one, at each published step the run evaluated."""
+    published = PUBLISHED.get(env.split("-")[0], {})
+    return {str(step): {"mean": round(float(mean[after_warmup.index(step)]), 1),
+                        "published": value}
+            for step, value in sorted(published.items()) if step in after_warmup}
 
 
 def main(argv=None):
@@ -140,17 +163,20 @@ def main(argv=None):
     csv_path = os.path.join(args.output_dir, "learning.csv")
     with open(csv_path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["seed", "timestep", "evaluation_return"])
+        writer.writerow(["seed", "timestep", "steps_after_warmup", "evaluation_return"])
         for seed, curve in curves.items():
-            writer.writerows((seed, timestep, value) for timestep, value in curve)
+            writer.writerows((seed, *point) for point in curve)
     png_path = os.path.join(args.output_dir, "learning.png")
     mean, std = plot(curves, args, png_path)
+    after_warmup = [step for _, step, _ in next(iter(curves.values()))]
     figures = {"algorithm": args.algorithm, "env": args.env, "preset": args.preset,
-               "overrides": args.overrides, "steps": args.steps,
+               "overrides": args.overrides, "steps_after_warmup": args.steps,
+               "env_steps": int(next(iter(curves.values()))[-1][0]),
                "seeds": args.seeds, "final_return_mean": round(float(mean[-1]), 1),
                "final_return_std": round(float(std[-1]), 1),
                # One evaluation is a few episodes: the last five, averaged, say more.
                "last_5_evaluations_mean": round(float(mean[-5:].mean()), 1),
+               "versus_published": versus_published(args.env, after_warmup, mean),
                "wall_s": round(wall, 1),
                "peak_rss_mb": round(max(rss for _, _, _, rss in results), 1),
                "csv": csv_path, "png": png_path}

@@ -42,15 +42,21 @@ def test_benchmark_prints_its_figures():
 def test_learning_benchmark_writes_its_csv_and_plot(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.learning", "--algorithm", "SAC", "--env",
-         "Pendulum-v1", "--steps", "2000", "--seeds", "2", "--eval-episodes", "1",
+         "Pendulum-v1", "--steps", "1000", "--seeds", "2", "--eval-episodes", "1",
          "--output-dir", str(tmp_path)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["seeds"] == 2 and (tmp_path / "learning.png").stat().st_size > 0
     rows = (tmp_path / "learning.csv").read_text().strip().splitlines()
-    assert rows[0] == "seed,timestep,evaluation_return" and len(rows) == 1 + 2 * 2
-    returns = np.array([float(row.split(",")[2]) for row in rows[1:]]).reshape(2, 2)
+    # --steps counts steps after Pendulum's 1000-step random warm-up, as the published curve
+    # counts them: 2000 environment steps in all, two epochs of 1000.
+    assert rows[0] == "seed,timestep,steps_after_warmup,evaluation_return"
+    table = np.array([[float(value) for value in row.split(",")] for row in rows[1:]])
+    assert table[:, 1].tolist() == [1000, 2000] * 2 and table[:, 2].tolist() == [0, 1000] * 2
+    assert (figures["steps_after_warmup"], figures["env_steps"]) == (1000, 2000)
+    returns = table[:, 3].reshape(2, 2)
     assert figures["final_return_mean"] == pytest.approx(returns[:, -1].mean(), abs=0.1)
     assert figures["last_5_evaluations_mean"] == pytest.approx(returns.mean(), abs=0.1)
     assert figures["peak_rss_mb"] > 0
+    assert figures["versus_published"] == {}  # no published Pendulum curve
