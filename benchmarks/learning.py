@@ -75,7 +75,7 @@ def build_variant(args, seed):
         get_variant(args.algorithm, "gymnasium", domain, task, seed, trial_cpus=args.threads),
         PRESETS[args.preset] + args.overrides)
     config = variant["algorithm_params"]["config"]
-    total_steps = args.steps + config["n_initial_exploration_steps"]
+    total_steps = args.steps + warmup_steps(variant)
     config.update(n_epochs=-(-total_steps // config["epoch_length"]),
                   eval_n_episodes=args.eval_episodes, n_train_repeat=args.fuse,
                   train_every_n_steps=args.fuse)
