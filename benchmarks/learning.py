@@ -112,13 +112,12 @@ def _train_seed_star(arguments):
     return train_seed(*arguments)
 
 
-def plot(curves, args, path):
+def plot(curves, after_warmup, args, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    after_warmup = np.array([step for _, step, _ in next(iter(curves.values()))])
     returns = np.array([[value for _, _, value in curve] for curve in curves.values()])
     mean, std = returns.mean(axis=0), returns.std(axis=0)
     figure, axis = plt.subplots(figsize=(7, 4.5))
@@ -166,12 +165,13 @@ def main(argv=None):
         writer.writerow(["seed", "timestep", "steps_after_warmup", "evaluation_return"])
         for seed, curve in curves.items():
             writer.writerows((seed, *point) for point in curve)
+    first_curve = next(iter(curves.values()))  # every seed is evaluated at the same steps
+    after_warmup = [step for _, step, _ in first_curve]
     png_path = os.path.join(args.output_dir, "learning.png")
-    mean, std = plot(curves, args, png_path)
-    after_warmup = [step for _, step, _ in next(iter(curves.values()))]
+    mean, std = plot(curves, after_warmup, args, png_path)
     figures = {"algorithm": args.algorithm, "env": args.env, "preset": args.preset,
                "overrides": args.overrides, "steps_after_warmup": args.steps,
-               "env_steps": int(next(iter(curves.values()))[-1][0]),
+               "env_steps": int(first_curve[-1][0]),
                "seeds": args.seeds, "final_return_mean": round(float(mean[-1]), 1),
                "final_return_std": round(float(std[-1]), 1),
                # One evaluation is a few episodes: the last five, averaged, say more.
