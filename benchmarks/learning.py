@@ -6,7 +6,7 @@ Trains ``--seeds`` seeds (one after another, or ``--processes`` at a time, each 
 ``--threads`` TensorFlow threads) and evaluates the deterministic policy every epoch (1000
 steps) on ``--eval-episodes`` episodes. Writes ``learning.csv`` (seed, environment steps,
 steps after the warm-up, return) and ``learning.png`` (mean and standard deviation over seeds,
-with the published Tianshou SAC means of ../shared/reference/README.md drawn beside it) into
+with Tianshou's published SAC means (``PUBLISHED``) drawn beside it) into
 ``--output-dir``, and prints the final figures and the wall time.
 
 Steps are counted as the published curve counts them: ``--steps`` is the number of environment
@@ -57,8 +57,8 @@ def parse_args(argv=None):
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--preset", default="reference", choices=sorted(PRESETS),
-                        help="reference: ../shared/reference/README.md's settings; tianshou: the "
-                             "settings behind the published Tianshou curve")
+                        help="reference: arXiv:1812.05905's settings (the default variant); "
+                             "tianshou: the settings behind the published Tianshou curve")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="variant override, as in the CLI's --set")
     parser.add_argument("--output-dir", default="benchmark_results")
@@ -67,8 +67,7 @@ def parse_args(argv=None):
 
 def build_variant(args, seed):
     """The development example's default variant, with the preset's and --set's overrides."""
-    from examples.development.variants import get_variant
-    from examples.utils import apply_overrides
+    from softlearning_tf2.experiments.variants import apply_overrides, get_variant
 
     domain, task = args.env.split("-", 1)
     variant = apply_overrides(
@@ -90,7 +89,7 @@ def train_seed(args, seed):
     """Trains one seed; returns the seed, [(environment steps, steps after the warm-up,
     evaluation return)], the wall time and the process's peak resident memory in MB (the whole
     run: pool, networks, TensorFlow)."""
-    from examples.development.main import Experiment, configure_tensorflow_threads
+    from softlearning_tf2.experiments.experiment import Experiment, configure_tensorflow_threads
 
     variant = build_variant(args, seed)
     configure_tensorflow_threads(variant["run_params"])
@@ -113,28 +112,24 @@ def _train_seed_star(arguments):
 
 
 def plot(curves, after_warmup, args, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+
+    from softlearning_tf2.utils.plotting import plot_curves
 
     returns = np.array([[value for _, _, value in curve] for curve in curves.values()])
     mean, std = returns.mean(axis=0), returns.std(axis=0)
-    figure, axis = plt.subplots(figsize=(7, 4.5))
-    axis.plot(after_warmup, mean, label=f"softlearning_tf2 {args.algorithm} ({len(curves)} seeds)")
-    axis.fill_between(after_warmup, mean - std, mean + std, alpha=0.25)
+    label = f"softlearning_tf2 {args.algorithm}"
+    reference = None
     published = PUBLISHED.get(args.env.split("-")[0])
     if published:
         steps = [step for step in sorted(published) if step <= max(args.steps, 50_000)]
-        axis.plot(steps, [published[step] for step in steps], "ko--",
-                  label="Tianshou SAC, 10 seeds (published)")
-    axis.set_xlabel("environment steps after the random warm-up (= gradient updates)")
-    axis.set_ylabel("evaluation return (deterministic)")
-    axis.set_title(args.env)
-    axis.grid(alpha=0.3)
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
+        reference = (steps, [published[step] for step in steps],
+                     "Tianshou SAC, 10 seeds (published)")
+    plot_curves({label: {"x": after_warmup, "mean": mean, "std": std,
+                         "num_trials": len(curves)}},
+                "evaluation return (deterministic)", path,
+                "environment steps after the random warm-up (= gradient updates)",
+                title=args.env, reference=reference)
     return mean, std
 
 

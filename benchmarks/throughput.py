@@ -115,9 +115,8 @@ def matmul_gflops(rows, width, chains=1, rounds=40, unrolled=25):
 
 
 def build_experiment(args):
-    from examples.development.main import Experiment, configure_tensorflow_threads
-    from examples.development.variants import get_variant
-    from examples.utils import apply_overrides
+    from softlearning_tf2.experiments.experiment import Experiment, configure_tensorflow_threads
+    from softlearning_tf2.experiments.variants import apply_overrides, get_variant
 
     domain, task = args.env.split("-", 1)
     variant = apply_overrides(get_variant(args.algorithm, "gymnasium", domain, task, args.seed,

@@ -1,7 +1,18 @@
 """softlearning_tf2: maximum-entropy reinforcement learning (SAC, SQL) in Keras 3 / TensorFlow 2.
 
-Importing the top-level package is cheap: it does not import TensorFlow. Subpackages that need
-TensorFlow import it themselves.
+Importing the top-level package is cheap: it does not import TensorFlow. ``Experiment`` (the
+Python API, ``softlearning_tf2.experiments.experiment``) is imported on first use.
 """
 
 __version__ = "0.1.0"
+__all__ = ["Experiment"]
+
+
+def __getattr__(name):
+    if name == "Experiment":
+        from softlearning_tf2.utils.quiet import import_tensorflow
+
+        import_tensorflow()
+        from softlearning_tf2.experiments.experiment import Experiment
+        return Experiment
+    raise AttributeError(f"module 'softlearning_tf2' has no attribute {name!r}")

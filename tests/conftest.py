@@ -1,7 +1,16 @@
+"""Test settings: Ray on loopback only, one Ray instance shared by the in-process CLI tests.
+
+Tiers: ``python3 -m pytest -q`` runs every test but the ``slow`` learning runs (CI);
+``python3 -m pytest -q -m "not integration and not slow"`` is the fast tier for development
+(no Ray, no CLI processes, no Tune experiments).
+"""
 import os
 import sys
 
-# Before anything imports ray: keep every Ray server on 127.0.0.1 (see examples/instrument.py).
+import pytest
+
+# Before anything imports ray: keep every Ray server on 127.0.0.1 (see
+# softlearning_tf2/experiments/launcher.py).
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
@@ -10,3 +19,33 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if PROJECT_ROOT not in sys.path:
     sys.path.insert(0, PROJECT_ROOT)
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """One local Ray instance (2 CPUs, every server on 127.0.0.1) for the whole session:
+    ``softlearning run_example_local`` run in-process uses it instead of starting its own."""
+    import ray
+
+    # Trial processes import examples.* and tests.* from the project root.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # as run_example_local sets it for its trials
+    ray.init(address="local", num_cpus=2, include_dashboard=False,
+             _node_ip_address="127.0.0.1", log_to_driver=True, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture
+def run_cli(local_ray, capfd, monkeypatch):
+    """``softlearning ARGS...`` in this process, on the shared Ray: (exit code, out, err)."""
+    from softlearning_tf2.scripts import console_scripts
+
+    monkeypatch.chdir(PROJECT_ROOT)
+
+    def run(*args):
+        code = console_scripts.main([str(arg) for arg in args])
+        captured = capfd.readouterr()
+        return code, captured.out, captured.err
+    return run

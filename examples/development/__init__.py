@@ -2,8 +2,9 @@
 
     softlearning run_example_local examples.development --algorithm SAC --domain Pendulum
 """
-from examples.development.variants import ALGORITHMS, get_variant_spec  # noqa: F401
-from examples.utils import get_parser as _get_parser
+from examples.development.variants import get_variant_spec  # noqa: F401
+from softlearning_tf2.experiments.command_line import get_parser as _get_parser
+from softlearning_tf2.experiments.variants import ALGORITHMS
 
 
 def get_parser():

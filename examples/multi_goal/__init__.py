@@ -6,7 +6,7 @@ Every ``run_params.plot_every_n_epochs`` epochs the trial writes ``Q_contours-ep
 and ``paths-epochNNNN.png`` into its directory.
 """
 from examples.multi_goal.variants import ALGORITHMS, get_variant_spec  # noqa: F401
-from examples.utils import get_parser as _get_parser
+from softlearning_tf2.experiments.command_line import get_parser as _get_parser
 
 
 def get_parser():

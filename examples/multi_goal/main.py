@@ -37,10 +37,7 @@ class MultiGoalExperiment(Experiment):
 class MultiGoalExperimentRunner(ExperimentRunner):
     """Writes the pictures into the trial's directory."""
 
-    def setup(self, config):
-        super().setup(config)
-        self.experiment.plot_directory = self.logdir
-
-    @staticmethod
-    def _experiment_class():
-        return MultiGoalExperiment
+    def _make_experiment(self, config):
+        experiment = MultiGoalExperiment(config)
+        experiment.plot_directory = self.logdir
+        return experiment

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from softlearning_tf2.samplers.utils import rollout  # noqa: E402
+
 CONTOUR_OBSERVATIONS = ((-2.5, 0.0), (0.0, 0.0), (2.5, 2.5))
 
 
@@ -13,17 +15,10 @@ def stochastic_rollouts(environment, policy, num_rollouts, max_path_length=30):
     """Positions of each path and the index of the goal it reached (-1: none)."""
     paths = []
     for _ in range(num_rollouts):
-        observation, info = environment.reset()
-        positions, goal_index = [np.asarray(info["position"])], -1
-        for _ in range(max_path_length):
-            observation, _, terminated, truncated, info = environment.step(
-                policy.action(observation))
-            positions.append(np.asarray(info["position"]))
-            if terminated:
-                goal_index = int(info["goal_index"])
-            if terminated or truncated:
-                break
-        paths.append({"positions": np.array(positions), "goal_index": goal_index})
+        path = rollout(environment, policy.action, max_path_length)
+        positions = np.array([info["position"] for info in path["infos"]])
+        goal_index = int(path["infos"][-1]["goal_index"]) if path["terminated"] else -1
+        paths.append({"positions": positions, "goal_index": goal_index})
     return paths
 
 
@@ -45,8 +40,8 @@ def plot_paths(paths, goals, path, bounds=(-7.0, 7.0), title=""):
     distance = np.min([(xs - gx) ** 2 + (ys - gy) ** 2 for gx, gy in goals], axis=0)
     axis.contour(xs, ys, distance, levels=12, colors="0.75", linewidths=0.8)
     axis.plot(goals[:, 0], goals[:, 1], "r*", markersize=16, label="goals")
-    for rollout in paths:
-        positions = rollout["positions"]
+    for episode in paths:
+        positions = episode["positions"]
         axis.plot(positions[:, 0], positions[:, 1], "b-", linewidth=0.8, alpha=0.6)
         axis.plot(positions[-1, 0], positions[-1, 1], "b.", markersize=5)
     counts = goal_counts(paths, len(goals))

@@ -1,6 +1,10 @@
-"""Pieces that SAC, SACV and SQL share: Adam, target networks and the soft Q regression step."""
+"""Pieces that SAC, SACV and SQL share: Adam, target networks, the soft Q regression step and
+the reparameterized policy step."""
 import keras
 import tensorflow as tf
+
+# The Keras internals the fused Adam step reads; checked when an optimizer is built.
+KERAS_ADAM_INTERNALS = ("_momentums", "_velocities", "_get_variable_index")
 
 
 class Adam(keras.optimizers.Adam):
@@ -10,7 +14,18 @@ class Adam(keras.optimizers.Adam):
     correction folded into the step size, epsilon outside the square root), the same slot
     variables and checkpoints, in one operation per variable instead of about a dozen: the
     SAC update's graph shrinks by a third.
+
+    The fused step reads Keras's slot lists (``KERAS_ADAM_INTERNALS``), which are not public:
+    ``build`` checks that they exist and fails with one line naming the Keras version if not.
     """
+
+    def build(self, variables):
+        super().build(variables)
+        missing = [name for name in KERAS_ADAM_INTERNALS if not hasattr(self, name)]
+        if missing:
+            raise RuntimeError(
+                f"Keras {keras.__version__}'s Adam lacks {', '.join(missing)}, which the fused "
+                f"Adam step reads; install the Keras version in requirements.txt")
 
     def update_step(self, gradient, variable, learning_rate):
         if self.amsgrad:
@@ -62,3 +77,22 @@ def Q_regression_step(Qs, optimizers, observations, actions, Q_target):
     for optimizer, Q_gradients, variables in zip(optimizers, gradients, Q_variables):
         optimizer.apply_gradients(zip(Q_gradients, variables))
     return Q_values, Q_losses
+
+
+def min_Q(Qs, observations, actions):
+    """min_i Q_i(s, a), [batch]: the pessimistic estimate of clipped double-Q."""
+    return tf.reduce_min([Q([observations, actions])[:, 0] for Q in Qs], axis=0)
+
+
+def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha):
+    """One Adam step on J_pi = mean(alpha log pi(a~|s) - min_i Q_i(s, a~)),
+    a~ = tanh(shift(s) + scale(s) eps) (arXiv:1812.05905 Eqs. 7-8; arXiv:1801.01290 Eq. 12).
+
+    Alpha is a constant here. Returns the loss and log pi(a~|s) (for the temperature step).
+    """
+    with tf.GradientTape() as tape:
+        actions, log_probs = policy.actions_and_log_probs(observations)
+        policy_loss = tf.reduce_mean(alpha * log_probs - min_Q(Qs, observations, actions))
+    variables = policy.trainable_variables
+    optimizer.apply_gradients(zip(tape.gradient(policy_loss, variables), variables))
+    return policy_loss, log_probs

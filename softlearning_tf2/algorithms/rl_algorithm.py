@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.validation import check_hyperparameters
-from softlearning_tf2.samplers.utils import rollouts
+from softlearning_tf2.samplers.utils import evaluation_rollouts
 
 
 class RLAlgorithm:
@@ -25,27 +25,34 @@ class RLAlgorithm:
     ``train_every_n_steps = n_train_repeat = K`` keeps one update per environment step while
     fusing K updates per call.
 
-    Subclasses implement ``_update_step(batch) -> dict of diagnostics tensors``, compile it
-    with ``_compile_update`` into ``self._update``, and list what a checkpoint must hold in
-    ``_checkpointables``.
+    Subclasses implement ``_update_step(batch) -> dict of diagnostics tensors`` and register
+    what a checkpoint must hold with ``_track_model`` / ``_track_optimizer`` /
+    ``_track_variable``. ``update_count`` (a tf.Variable, checkpointed) is the one count of
+    gradient updates: the compiled update advances it before each ``_update_step``.
+
+    Diagnostics draw their pool batch and policy noise from generators of their own, seeded
+    from ``diagnostics_seed`` and the epoch: computing them never moves the training streams.
     """
 
-    def __init__(self, training_environment, evaluation_environment, policy,
-                 initial_exploration_policy, pool, sampler, *, n_epochs=1000, epoch_length=1000,
-                 n_train_repeat=1, train_every_n_steps=1, n_initial_exploration_steps=0,
-                 min_pool_size=None, batch_size=256, eval_n_episodes=1,
-                 eval_deterministic=True, fuse_train_repeats=True):
+    def __init__(self, *, training_environment, evaluation_environment, policy, pool, sampler,
+                 initial_exploration_policy=None, diagnostics_seed=0, n_epochs=1000,
+                 epoch_length=1000, n_train_repeat=1, train_every_n_steps=1,
+                 n_initial_exploration_steps=0, min_pool_size=None, batch_size=256,
+                 eval_n_episodes=1, eval_deterministic=True, fuse_train_repeats=True):
         check_hyperparameters(
             n_epochs=n_epochs, epoch_length=epoch_length, n_train_repeat=n_train_repeat,
             train_every_n_steps=train_every_n_steps, batch_size=batch_size,
             eval_n_episodes=eval_n_episodes, min_pool_size=min_pool_size,
             n_initial_exploration_steps=n_initial_exploration_steps)
+        if initial_exploration_policy is None and n_initial_exploration_steps:
+            raise ValueError("n_initial_exploration_steps > 0 needs an initial_exploration_policy")
         self._training_environment = training_environment
         self._evaluation_environment = evaluation_environment
         self._policy = policy
         self._initial_exploration_policy = initial_exploration_policy
         self._pool = pool
         self._sampler = sampler
+        self._diagnostics_seed = int(diagnostics_seed)
         self._n_epochs = int(n_epochs)
         self._epoch_length = int(epoch_length)
         self._n_train_repeat = int(n_train_repeat)
@@ -57,9 +64,48 @@ class RLAlgorithm:
         self._eval_deterministic = bool(eval_deterministic)
         self._fuse_train_repeats = bool(fuse_train_repeats)
         self._epoch = 0
-        self._num_train_steps = 0
         self._last_update_diagnostics = {}
+        self._compiled = None
 
+        self._models = {"policy": policy}
+        self._optimizers = {}
+        self._variables = {}
+        self._update_count = self._track_variable(
+            "update_count", tf.Variable(0, dtype=tf.int64, name="update_count"))
+        if hasattr(policy, "noise_generator"):
+            self._track_variable("policy_noise_state", policy.noise_generator.state)
+
+    # -- What a checkpoint holds ---------------------------------------------------------------
+    def _track_model(self, name, model):
+        self._models[name] = model
+        return model
+
+    def _track_optimizer(self, name, optimizer):
+        self._optimizers[name] = optimizer
+        return optimizer
+
+    def _track_variable(self, name, variable):
+        self._variables[name] = variable
+        return variable
+
+    def checkpointables(self):
+        """(models, optimizers, variables): dicts name -> Keras model / optimizer / tf.Variable."""
+        return dict(self._models), dict(self._optimizers), dict(self._variables)
+
+    def training_state(self):
+        """Plain data (JSON-able) that, with ``checkpointables``, determines the rest of the run."""
+        data = {"epoch": self._epoch, "sampler": self._sampler.state_dict()}
+        if hasattr(self._initial_exploration_policy, "state_dict"):
+            data["initial_exploration_policy"] = self._initial_exploration_policy.state_dict()
+        return data
+
+    def load_training_state(self, data):
+        self._epoch = int(data["epoch"])
+        self._sampler.load_state_dict(data["sampler"])
+        if "initial_exploration_policy" in data:
+            self._initial_exploration_policy.load_state_dict(data["initial_exploration_policy"])
+
+    # -- Properties ----------------------------------------------------------------------------
     @property
     def epoch(self):
         return self._epoch
@@ -82,8 +128,60 @@ class RLAlgorithm:
 
     @property
     def num_train_steps(self):
-        return self._num_train_steps
+        return int(self._update_count.numpy())
 
+    # -- Compiled updates ----------------------------------------------------------------------
+    def _update_step(self, batch):
+        """One gradient step on ``batch``; returns a dict of scalar diagnostics tensors."""
+        raise NotImplementedError
+
+    def _batch_signature(self):
+        observation_size = self._training_environment.observation_space.shape[0]
+        action_size = self._training_environment.action_space.shape[0]
+        return batch_signature(observation_size, action_size)
+
+    def _compile(self):
+        """``update`` (one batch) and ``fused_update`` (a stack of batches, one update each,
+        in one call), compiled on first use.
+
+        Every diagnostic is checked to be finite: a NaN or infinity in any loss or statistic
+        raises at once, naming it.
+        """
+        def checked(diagnostics):
+            return {name: tf.debugging.check_numerics(value, message=f"non-finite {name}")
+                    for name, value in diagnostics.items()}
+
+        def counted_step(batch):
+            self._update_count.assign_add(1)
+            return self._update_step(batch)
+
+        def update(batch):
+            return checked(counted_step(batch))
+
+        def fused_update(batches):
+            diagnostics = counted_step({name: value[0] for name, value in batches.items()})
+            for index in tf.range(1, tf.shape(batches["rewards"])[0]):
+                diagnostics = counted_step({name: value[index] for name, value in batches.items()})
+            return checked(diagnostics)
+
+        signature = self._batch_signature()
+        stacked_signature = {name: tf.TensorSpec([None, *spec.shape], spec.dtype)
+                             for name, spec in signature.items()}
+        return (tf.function(update, input_signature=[signature]),
+                tf.function(fused_update, input_signature=[stacked_signature]))
+
+    @property
+    def _update(self):
+        if self._compiled is None:
+            self._compiled = self._compile()
+        return self._compiled[0]
+
+    @property
+    def _fused_update(self):
+        self._update  # noqa: B018 (compiles both)
+        return self._compiled[1]
+
+    # -- The loop ------------------------------------------------------------------------------
     def _ready_to_train(self):
         return (self._pool.size >= self._min_pool_size
                 and self._sampler.total_samples % self._train_every_n_steps == 0)
@@ -112,51 +210,18 @@ class RLAlgorithm:
                 self._checked_call(self._update, self._training_batch(), 1)
 
     def _checked_call(self, update, batches, num_updates):
+        first = self.num_train_steps + 1
         try:
             self._last_update_diagnostics = update(batches)
         except tf.errors.InvalidArgumentError as error:
             match = re.search(r"non-finite (\S+)", error.message)
             if match is None:
                 raise
+            steps = f"{first}" if num_updates == 1 else f"{first}..{first + num_updates - 1}"
             raise FloatingPointError(
-                f"{match.group(1)} became NaN or infinite at update step "
-                f"{self._num_train_steps + 1}"
-                f"{'' if num_updates == 1 else f'..{self._num_train_steps + num_updates}'} "
+                f"{match.group(1)} became NaN or infinite at update step {steps} "
                 f"(epoch {self._epoch + 1}); training stops here and the last checkpoint "
                 f"stays as it was") from None
-        self._num_train_steps += num_updates
-
-    def _compile_update(self, observation_size, action_size):
-        """Compiles ``_update_step`` into ``self._update`` (one batch) and
-        ``self._fused_update`` (a stack of batches, one update each, in one call).
-
-        Every diagnostic is checked to be finite: a NaN or infinity in any loss or statistic
-        raises at once, naming it. (XLA was measured and left out: no faster here, and its
-        random-number streams differ from TensorFlow's, so its updates would not match.)
-        """
-        def checked(diagnostics):
-            return {name: tf.debugging.check_numerics(value, message=f"non-finite {name}")
-                    for name, value in diagnostics.items()}
-
-        def update(batch):
-            return checked(self._update_step(batch))
-
-        def fused_update(batches):
-            diagnostics = self._update_step({name: value[0] for name, value in batches.items()})
-            for index in tf.range(1, tf.shape(batches["rewards"])[0]):
-                diagnostics = self._update_step(
-                    {name: value[index] for name, value in batches.items()})
-            return checked(diagnostics)
-
-        signature = batch_signature(observation_size, action_size)
-        stacked_signature = {name: tf.TensorSpec([None, *spec.shape], spec.dtype)
-                             for name, spec in signature.items()}
-        self._update = tf.function(update, input_signature=[signature])
-        self._fused_update = tf.function(fused_update, input_signature=[stacked_signature])
-
-    def _update_step(self, batch):
-        """One gradient step on ``batch``; returns a dict of scalar diagnostics tensors."""
-        raise NotImplementedError
 
     def train_steps(self, num_steps):
         """Takes ``num_steps`` environment steps, training along the way.
@@ -183,16 +248,16 @@ class RLAlgorithm:
         sample_time, train_time = self.train_steps(self._epoch_length)
 
         start = time.perf_counter()
-        evaluation_paths = rollouts(self._evaluation_environment, self._policy,
-                                    self._eval_n_episodes, self._sampler.max_path_length,
-                                    deterministic=self._eval_deterministic)
+        evaluation_paths = evaluation_rollouts(
+            self._evaluation_environment, self._policy, self._eval_n_episodes,
+            self._sampler.max_path_length, deterministic=self._eval_deterministic)
         evaluation_time = time.perf_counter() - start
         self._epoch += 1
 
         diagnostics = {
             "epoch": self._epoch,
             "timestep": self._sampler.total_samples,
-            "train-steps": self._num_train_steps,
+            "train-steps": self.num_train_steps,
         }
         diagnostics.update(_prefixed("evaluation", _path_statistics(evaluation_paths)))
         diagnostics.update(_prefixed("training", self._sampler.get_diagnostics()))
@@ -206,71 +271,23 @@ class RLAlgorithm:
         return diagnostics
 
     def get_diagnostics(self):
-        """The last update's diagnostics and the policy's, on a fresh batch."""
+        """The last update's diagnostics and the policy's, on a batch of their own."""
         diagnostics = {name: float(np.mean(value))
                        for name, value in self._last_update_diagnostics.items()}
         if self._pool.size > 0:
-            batch = self._pool.random_batch(self._batch_size)
+            streams = [self._diagnostics_seed, self._epoch]
+            indices = np.random.default_rng(streams).integers(0, self._pool.size,
+                                                              self._batch_size)
+            batch = self._pool.batch_by_indices(indices)
+            generator = tf.random.Generator.from_seed(
+                int(np.random.SeedSequence(streams).generate_state(1)[0]))
             diagnostics.update(_prefixed(
-                "policy", self._policy.get_diagnostics(batch["observations"])))
+                "policy", self._policy.get_diagnostics(batch["observations"], generator)))
         return diagnostics
-
-    # -- Checkpointing ------------------------------------------------------------------------
-    def _checkpointables(self):
-        """(models, optimizers, variables): dicts name -> Keras model / optimizer / tf.Variable."""
-        raise NotImplementedError
-
-    def get_state(self):
-        """Arrays (name -> np.ndarray) and plain data that determine the rest of the run."""
-        models, optimizers, variables = self._checkpointables()
-        arrays = {}
-        for name, model in models.items():
-            for index, weight in enumerate(model.get_weights()):
-                arrays[f"models/{name}/{index}"] = weight
-        for name, optimizer in optimizers.items():
-            for index, variable in enumerate(optimizer.variables):
-                arrays[f"optimizers/{name}/{index}"] = variable.numpy()
-        for name, variable in variables.items():
-            arrays[f"variables/{name}"] = variable.numpy()
-        data = {
-            "epoch": self._epoch,
-            "num_train_steps": self._num_train_steps,
-            "sampler": self._sampler.state_dict(),
-        }
-        if hasattr(self._initial_exploration_policy, "state_dict"):
-            data["initial_exploration_policy"] = self._initial_exploration_policy.state_dict()
-        return arrays, data
-
-    def set_state(self, arrays, data):
-        models, optimizers, variables = self._checkpointables()
-        for name, model in models.items():
-            model.set_weights(_indexed(arrays, f"models/{name}/"))
-        for name, optimizer in optimizers.items():
-            values = _indexed(arrays, f"optimizers/{name}/")
-            if len(values) != len(optimizer.variables):
-                raise ValueError(f"checkpoint has {len(values)} variables for optimizer {name!r}, "
-                                 f"the optimizer has {len(optimizer.variables)}")
-            for variable, value in zip(optimizer.variables, values):
-                variable.assign(value)
-        for name, variable in variables.items():
-            variable.assign(arrays[f"variables/{name}"])
-        self._epoch = int(data["epoch"])
-        self._num_train_steps = int(data["num_train_steps"])
-        self._sampler.load_state_dict(data["sampler"])
-        if "initial_exploration_policy" in data:
-            self._initial_exploration_policy.load_state_dict(data["initial_exploration_policy"])
 
 
 def _prefixed(prefix, dictionary):
     return {f"{prefix}/{key}": value for key, value in dictionary.items()}
-
-
-def _indexed(arrays, prefix):
-    count = sum(1 for key in arrays if key.startswith(prefix))
-    try:
-        return [arrays[f"{prefix}{index}"] for index in range(count)]
-    except KeyError as error:
-        raise ValueError(f"checkpoint is missing {error.args[0]!r}") from None
 
 
 def _path_statistics(paths):

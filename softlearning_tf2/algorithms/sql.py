@@ -8,9 +8,8 @@ The temperature is 1; ``reward_scale`` sets the balance between reward and entro
 import numpy as np
 import tensorflow as tf
 
-from softlearning_tf2.algorithms.common import (
-    Adam, Q_regression_step, clone_as_target, update_target_models)
-from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
+from softlearning_tf2.algorithms.common import min_Q
+from softlearning_tf2.algorithms.soft_q_algorithm import SoftQAlgorithm
 from softlearning_tf2.algorithms.svgd import svgd_direction
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 
@@ -32,7 +31,7 @@ def tanh_log_jacobian_of_actions(actions, epsilon=1e-6):
     return tf.reduce_sum(tf.math.log(1.0 - tf.square(actions) + epsilon), axis=-1)
 
 
-class SQL(RLAlgorithm):
+class SQL(SoftQAlgorithm):
     """Soft Q-learning (arXiv:1702.08165).
 
     * Soft value (Eq. 10) by importance sampling with a uniform proposal over the action box,
@@ -54,16 +53,10 @@ class SQL(RLAlgorithm):
     from the policy's at construction), then the sampler's particles (the policy's).
     """
 
-    def __init__(self, training_environment, evaluation_environment, policy, Qs, pool, sampler,
-                 initial_exploration_policy, *, policy_lr=3e-4, Q_lr=3e-4, reward_scale=1.0,
-                 discount=0.99, tau=5e-3, target_update_interval=1, value_n_particles=16,
-                 kernel_n_particles=16, kernel_update_ratio=0.5, **kwargs):
-        super().__init__(training_environment, evaluation_environment, policy,
-                         initial_exploration_policy, pool, sampler, **kwargs)
-        check_hyperparameters(policy_lr=policy_lr, Q_lr=Q_lr, reward_scale=reward_scale,
-                              discount=discount, tau=tau,
-                              target_update_interval=target_update_interval,
-                              value_n_particles=value_n_particles,
+    def __init__(self, *, value_n_particles=16, kernel_n_particles=16,
+                 kernel_update_ratio=0.5, **kwargs):
+        super().__init__(**kwargs)
+        check_hyperparameters(value_n_particles=value_n_particles,
                               kernel_n_particles=kernel_n_particles,
                               kernel_update_ratio=kernel_update_ratio)
         n_fixed = int(int(kernel_n_particles) * float(kernel_update_ratio))
@@ -71,32 +64,14 @@ class SQL(RLAlgorithm):
             raise ValueError(
                 f"kernel_n_particles={kernel_n_particles} with kernel_update_ratio="
                 f"{kernel_update_ratio} must leave at least 2 fixed and 1 updated particle")
-
-        self._Qs = tuple(Qs)
-        self._Q_targets = tuple(clone_as_target(Q) for Q in self._Qs)
-        self._reward_scale = float(reward_scale)
-        self._discount = float(discount)
-        self._tau = float(tau)
-        self._target_update_interval = int(target_update_interval)
         self._value_n_particles = int(value_n_particles)
         self._kernel_n_particles = int(kernel_n_particles)
         self._n_fixed_particles = n_fixed
-        self._action_size = training_environment.action_space.shape[0]
-        self._proposal_generator = policy.noise_generator.split(1)[0]
-        self._update_count = tf.Variable(0, dtype=tf.int64, name="update_count")
-
-        self._Q_optimizers = tuple(Adam(learning_rate=Q_lr, name=f"Q_{i}_adam")
-                                   for i in range(len(self._Qs)))
-        self._policy_optimizer = Adam(learning_rate=policy_lr, name="policy_adam")
-        for optimizer, Q in zip(self._Q_optimizers, self._Qs):
-            optimizer.build(Q.trainable_variables)
-        self._policy_optimizer.build(self._policy.trainable_variables)
-
-        self._compile_update(training_environment.observation_space.shape[0], self._action_size)
-
-    @property
-    def Qs(self):
-        return self._Qs
+        self._action_size = self._training_environment.action_space.shape[0]
+        self._proposal_generator = self._policy.noise_generator.split(1)[0]
+        self._track_variable("value_proposal_state", self._proposal_generator.state)
+        self._Q_targets = tuple(self._add_target(f"Q_target_{index}", Q)
+                                for index, Q in enumerate(self._Qs))
 
     @property
     def Q_targets(self):
@@ -107,8 +82,7 @@ class SQL(RLAlgorithm):
         batch_size, num_particles = tf.shape(actions)[0], tf.shape(actions)[1]
         tiled = tf.repeat(observations, num_particles, axis=0)
         flat_actions = tf.reshape(actions, (-1, self._action_size))
-        Q_values = tf.reduce_min([Q([tiled, flat_actions])[:, 0] for Q in Qs], axis=0)
-        return tf.reshape(Q_values, (batch_size, num_particles))
+        return tf.reshape(min_Q(Qs, tiled, flat_actions), (batch_size, num_particles))
 
     # -- The update, in the order of Algorithm 1 -------------------------------------------
     def _soft_Q_target(self, batch):
@@ -118,10 +92,8 @@ class SQL(RLAlgorithm):
             (tf.shape(next_observations)[0], self._value_n_particles, self._action_size),
             -1.0, 1.0)
         next_Q_values = self._Q_at_particles(self._Q_targets, next_observations, proposals)
-        next_values = importance_sampled_soft_value(next_Q_values, self._action_size)
-        return tf.stop_gradient(
-            self._reward_scale * batch["rewards"]
-            + self._discount * (1.0 - batch["terminals"]) * next_values)
+        return self._bellman_target(
+            batch, importance_sampled_soft_value(next_Q_values, self._action_size))
 
     def _svgd_action_gradients(self, observations, fixed_actions, updated_actions):
         """phi(y) (Eq. 13) for the updated particles: [B, K_updated, d]."""
@@ -148,36 +120,12 @@ class SQL(RLAlgorithm):
         self._policy_optimizer.apply_gradients(zip(gradients, variables))
         return action_gradients, particles
 
-    def _update_targets(self, tau):
-        update_target_models(self._Qs, self._Q_targets, tau)
-
     def _update_step(self, batch):
-        soft_Q_target = self._soft_Q_target(batch)
-        Q_values, Q_losses = Q_regression_step(self._Qs, self._Q_optimizers,
-                                               batch["observations"], batch["actions"],
-                                               soft_Q_target)
-        action_gradients, particles = self._update_sampler(batch["observations"])
-        self._update_count.assign_add(1)
-        if self._update_count % self._target_update_interval == 0:
-            self._update_targets(self._tau)
+        soft_Q_target = self._soft_Q_target(batch)                              # Eqs. 10-11
+        Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)              # Eq. 11
+        action_gradients, particles = self._update_sampler(batch["observations"])  # Eqs. 13-14
+        self._update_targets()
 
-        diagnostics = {
-            "Q_target-mean": tf.reduce_mean(soft_Q_target),
-            "svgd_direction-norm": tf.reduce_mean(tf.norm(action_gradients, axis=-1)),
-            "particles-std": tf.reduce_mean(tf.math.reduce_std(particles, axis=1)),
-        }
-        for index, (Q_value, Q_loss) in enumerate(zip(Q_values, Q_losses)):
-            diagnostics[f"Q_{index}-mean"] = tf.reduce_mean(Q_value)
-            diagnostics[f"Q_{index}_loss"] = Q_loss
-        return diagnostics
-
-    def _checkpointables(self):
-        models = {"policy": self._policy}
-        models.update({f"Q_{i}": Q for i, Q in enumerate(self._Qs)})
-        models.update({f"Q_target_{i}": Q for i, Q in enumerate(self._Q_targets)})
-        optimizers = {f"Q_{i}": optimizer for i, optimizer in enumerate(self._Q_optimizers)}
-        optimizers["policy"] = self._policy_optimizer
-        variables = {"update_count": self._update_count,
-                     "policy_noise_state": self._policy.noise_generator.state,
-                     "value_proposal_state": self._proposal_generator.state}
-        return models, optimizers, variables
+        return {**self._Q_diagnostics(soft_Q_target, Q_values, Q_losses),
+                "svgd_direction-norm": tf.reduce_mean(tf.norm(action_gradients, axis=-1)),
+                "particles-std": tf.reduce_mean(tf.math.reduce_std(particles, axis=1))}

@@ -9,22 +9,19 @@ actions drawn from an amortized sampler and back-propagates phi into the sampler
 (Eq. 13 of 1702.08165).
 """
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 
 def median_bandwidth(squared_distances, num_particles):
     """h = median(||x - y||^2) / log(num_particles), the median heuristic, held constant.
 
     ``squared_distances``: [..., Kx, Ky]; the median is taken per leading index over all
-    Kx * Ky pairs. The gradient does not flow through h.
+    Kx * Ky pairs (of an even count: the mean of the two middle values). The gradient does
+    not flow through h.
     """
     flat = tf.reshape(squared_distances,
                       tf.concat([tf.shape(squared_distances)[:-2], [-1]], axis=0))
-    count = tf.shape(flat)[-1]
-    # Median of an even count: mean of the two middle values (tf has no median op).
-    ordered = tf.sort(flat, axis=-1)
-    upper = tf.gather(ordered, count // 2, axis=-1)
-    lower = tf.gather(ordered, (count - 1) // 2, axis=-1)
-    median = 0.5 * (upper + lower)
+    median = tfp.stats.percentile(flat, 50.0, axis=-1, interpolation="midpoint")
     bandwidth = median / tf.math.log(tf.cast(num_particles, median.dtype))
     return tf.stop_gradient(tf.maximum(bandwidth, 1e-8))
 

@@ -6,16 +6,12 @@ from softlearning_tf2.algorithms.sql import SQL
 ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV, "SQL": SQL}
 
 
-def get_algorithm_from_variant(variant, training_environment, evaluation_environment, policy,
-                               initial_exploration_policy, pool, sampler, **networks):
-    """``networks`` are the algorithm's value functions (``Qs=...``, and ``V=...`` for SACV)."""
+def get_algorithm_from_variant(variant, **objects):
+    """``objects``: the environments, policy, initial exploration policy, pool, sampler, the
+    value functions (``Qs``, and ``V`` for SACV) and ``diagnostics_seed``, all by keyword."""
     params = variant["algorithm_params"]
     class_name = params["class_name"]
     if class_name not in ALGORITHM_CLASSES:
         raise ValueError(f"unknown algorithm {class_name!r}; valid choices: "
                          f"{', '.join(sorted(ALGORITHM_CLASSES))}")
-    return ALGORITHM_CLASSES[class_name](
-        training_environment=training_environment,
-        evaluation_environment=evaluation_environment, policy=policy,
-        initial_exploration_policy=initial_exploration_policy, pool=pool, sampler=sampler,
-        **networks, **params["config"])
+    return ALGORITHM_CLASSES[class_name](**objects, **params["config"])

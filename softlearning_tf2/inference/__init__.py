@@ -1,8 +1,10 @@
 """Exact inference and reference solvers for small tabular MDPs ("control as inference").
 
 Reference implementations (numpy only) of the quantities in Levine (2018), "Reinforcement
-Learning and Control as Probabilistic Inference: Tutorial and Review", arXiv:1805.00909. The deep
-max-ent algorithms of this package are tested against them.
+Learning and Control as Probabilistic Inference: Tutorial and Review", arXiv:1805.00909. The
+solvers are checked against each other and against closed forms (tests/inference); the deep
+algorithms (continuous actions) are tested against closed forms and numpy re-computations, not
+against these solvers, which need discrete actions.
 
 * :func:`backward_messages`, :func:`posterior_policy`, :func:`posterior_dynamics` - exact
   finite-horizon inference with ``p(O_t | s_t, a_t) = exp(r(s_t, a_t))`` and the optimistic

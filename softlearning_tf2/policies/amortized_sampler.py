@@ -63,9 +63,7 @@ class AmortizedSamplerPolicy(BasePolicy):
         self.sampler_model = feedforward_model(
             [observation_size, action_size], int(action_size), hidden_layer_sizes, activation,
             name=f"{name}_network", seed=seed)
-        self.noise_generator = (tf.random.Generator.from_seed(seed) if seed is not None
-                                else tf.random.Generator.from_non_deterministic_state())
-        super().__init__(observation_size, action_size, name)
+        super().__init__(observation_size, action_size, name, seed=seed)
 
     def actions_from_noise(self, observations, noise):
         pre_squash = self.sampler_model([observations, noise])
@@ -73,17 +71,12 @@ class AmortizedSamplerPolicy(BasePolicy):
             pre_squash = pre_squash + noise
         return tf.tanh(pre_squash)
 
-    def particles(self, observations, num_particles):
+    def particles(self, observations, num_particles, generator=None):
         """``num_particles`` actions per observation: [batch, num_particles, action_size]."""
         batch_size = tf.shape(observations)[0]
         tiled = tf.repeat(observations, num_particles, axis=0)
-        noise = self.noise_generator.normal((batch_size * num_particles, self.action_size))
-        actions = self.actions_from_noise(tiled, noise)
+        actions = self.actions(tiled, generator)
         return tf.reshape(actions, (batch_size, num_particles, self.action_size))
-
-    def actions(self, observations):
-        noise = self.noise_generator.normal((tf.shape(observations)[0], self.action_size))
-        return self.actions_from_noise(observations, noise)
 
     def deterministic_actions(self, observations):
         return self.actions_from_noise(
@@ -91,9 +84,6 @@ class AmortizedSamplerPolicy(BasePolicy):
 
     def action_distribution(self, observations):
         return ImplicitActionDistribution(self, observations)
-
-    def log_probs(self, observations, actions):
-        return self.action_distribution(observations).log_prob(actions)
 
     @property
     def trainable_variables(self):
@@ -105,8 +95,8 @@ class AmortizedSamplerPolicy(BasePolicy):
     def set_weights(self, weights):
         self.sampler_model.set_weights(weights)
 
-    def get_diagnostics(self, observations):
-        particles = self.particles(tf.convert_to_tensor(observations[:64]), 16)
+    def get_diagnostics(self, observations, generator):
+        particles = self.particles(tf.convert_to_tensor(observations[:64]), 16, generator)
         return {
             "actions-abs-mean": float(tf.reduce_mean(tf.abs(particles))),
             "actions-std-per-state": float(tf.reduce_mean(tf.math.reduce_std(particles,

@@ -1,31 +1,51 @@
-"""What the samplers and algorithms need from a policy."""
+"""What the samplers, algorithms and the export need from a policy."""
 import numpy as np
 import tensorflow as tf
 
 
 class BasePolicy:
-    """A stochastic policy over actions in [-1, 1]^d.
+    """A stochastic policy over actions in [-1, 1]^d, written as a map of noise.
 
-    Subclasses implement the batched TensorFlow methods ``actions`` and
-    ``deterministic_actions``. ``action`` is the sampler's entry point: one numpy observation
-    in, one numpy action out, through a compiled function so that acting costs no retracing.
+    Every policy draws actions as ``actions_from_noise(observations, noise)`` with noise from
+    ``draw_noise``; training, acting, diagnostics and the exported SavedModel all go through
+    that one method, each with its own noise source. ``deterministic_actions`` is the
+    evaluation action. ``action`` is the sampler's entry point: one numpy observation in, one
+    numpy action out, through a compiled function so that acting costs no retracing.
+
+    ``has_log_prob`` says whether ``log_probs`` is a tractable density.
     """
 
-    def __init__(self, observation_size, action_size, name):
+    has_log_prob = False
+
+    def __init__(self, observation_size, action_size, name, seed=None):
         self.observation_size = int(observation_size)
         self.action_size = int(action_size)
         self.name = name
+        self.noise_generator = (tf.random.Generator.from_seed(seed) if seed is not None
+                                else tf.random.Generator.from_non_deterministic_state())
         signature = [tf.TensorSpec([None, self.observation_size], tf.float32)]
         self._compiled_actions = tf.function(self.actions, input_signature=signature)
         self._compiled_deterministic_actions = tf.function(
             self.deterministic_actions, input_signature=signature)
         self._acting_graphs = {}
 
-    def actions(self, observations):
+    def draw_noise(self, generator, batch_size):
+        """The noise ``actions_from_noise`` expects: standard normal, [batch, action_size]."""
+        return generator.normal((batch_size, self.action_size))
+
+    def actions_from_noise(self, observations, noise):
         raise NotImplementedError
+
+    def actions(self, observations, generator=None):
+        generator = self.noise_generator if generator is None else generator
+        noise = self.draw_noise(generator, tf.shape(observations)[0])
+        return self.actions_from_noise(observations, noise)
 
     def deterministic_actions(self, observations):
         raise NotImplementedError
+
+    def log_probs(self, observations, actions):
+        raise NotImplementedError(f"{type(self).__name__} has no tractable log-probability")
 
     def action(self, observation, deterministic=False):
         observations = tf.constant(
@@ -52,5 +72,6 @@ class BasePolicy:
         if weights:
             raise ValueError(f"{self.name} has no weights, got {len(weights)} arrays")
 
-    def get_diagnostics(self, observations):
+    def get_diagnostics(self, observations, generator):
+        """Statistics on a batch; any noise comes from ``generator``, not the policy's own."""
         return {}

@@ -10,11 +10,16 @@ it as a SavedModel that plain TensorFlow runs, without this package, TFP or any 
   density (SAC's squashed Gaussian; not SQL's amortized sampler).
 
 Observations are float32 ``[batch, obs_dim]`` for any batch size. Actions are in the
-environment's own bounds, mapped from the policy's [-1, 1] exactly as ``GymnasiumAdapter`` maps
-them (clip, then affine, in float64, then cast), so ``env.step(actions[0])`` on the raw gymnasium
-environment is what training did. ``log_prob`` takes environment-bound actions and returns the
-density in that space: the policy's log-density of the normalized action minus
-sum(log((high - low) / 2)), the log-Jacobian of the affine map.
+environment's own bounds, mapped from the policy's [-1, 1] exactly as ``GymnasiumAdapter``'s
+gymnasium wrappers map them (clip, then ``RescaleAction``'s ``(a - intercept) / gradient`` in
+float32), so ``env.step(actions[0])`` on the raw gymnasium environment is what training did.
+``log_prob`` takes environment-bound actions and returns the density in that space: the
+policy's log-density of the normalized action minus sum(log((high - low) / 2)), the
+log-Jacobian of the affine map.
+
+Both action signatures run the policy's one sampling method, ``actions_from_noise``: with
+noise drawn inside (``sample``) or with the policy's deterministic action
+(``serving_default``).
 
 The export is a ``tf.Module`` whose attributes are plain ``tf.Variable`` objects (the policy
 network's weights, the noise stream's state) and ``tf.function`` objects traced with fixed input
@@ -38,46 +43,17 @@ import numpy as np
 import tensorflow as tf
 
 import softlearning_tf2
-from softlearning_tf2.policies.checkpoint_reader import (  # noqa: F401 (re-exported)
-    ALGORITHM_FILE, CHECKPOINT_FILES, EXPORT_FORMAT_VERSION, FORMATS, METADATA_FILE,
-    TFLITE_FILE, ExportError, PolicyCheckpoint, _one_line, check_output_dir,
-    is_exported_policy, make_environment, read_checkpoint, read_export_metadata)
+from softlearning_tf2.checkpoints import Checkpoint
+from softlearning_tf2.checkpoints.policy import (
+    EXPORT_METADATA_FILE, load_policy, make_environment)
+from softlearning_tf2.policies.export_output import ExportError, check_output_dir
 
-
-def load_policy(checkpoint, environment, seed=None):
-    """The in-package policy of ``checkpoint`` with its trained weights."""
-    from softlearning_tf2.policies.utils import get_policy_from_variant
-
-    try:
-        policy = get_policy_from_variant(checkpoint.variant, environment, seed=seed)
-    except (ValueError, TypeError) as error:
-        raise ExportError(f"cannot build the checkpoint's policy: {_one_line(error)}") from None
-    try:
-        policy.set_weights(checkpoint.policy_weights)
-    except (ValueError, TypeError) as error:
-        raise ExportError(f"the policy weights in {checkpoint.path}/{ALGORITHM_FILE} do not fit "
-                          f"the variant's policy: {_one_line(error)}") from None
-    return policy
-
-
-def load_checkpoint_policy(checkpoint_dir, seed=None, render_mode=None):
-    """(policy, environment, checkpoint) from a checkpoint directory (or a PolicyCheckpoint)."""
-    checkpoint = (checkpoint_dir if isinstance(checkpoint_dir, PolicyCheckpoint)
-                  else read_checkpoint(checkpoint_dir))
-    environment = make_environment(checkpoint.environment_params, render_mode=render_mode)
-    return load_policy(checkpoint, environment, seed=seed), environment, checkpoint
+TFLITE_FILE = "policy.tflite"
+FORMATS = ("saved_model", "tflite")
+EXPORT_FORMAT_VERSION = 1
 
 
 # -- The exported module --------------------------------------------------------------------
-
-def _policy_kind(policy):
-    if hasattr(policy, "actions_from_noise"):
-        return "implicit"  # SQL's amortized sampler: a = f(s, xi), no density
-    if hasattr(policy, "shift_and_scale"):
-        return "gaussian"
-    raise ExportError(f"cannot export a {type(policy).__name__}: only Gaussian policies and "
-                      f"amortized samplers are supported")
-
 
 def _tracked_variable(variable):
     # A Keras 3 variable on the TensorFlow backend wraps a tf.Variable (``.value``): the traced
@@ -86,17 +62,37 @@ def _tracked_variable(variable):
     return value if isinstance(value, tf.Variable) else variable
 
 
-class ExportedPolicy(tf.Module):
-    """A policy acting in the environment's action bounds, as saveable ``tf.function``s."""
+class _StatelessNoise:
+    """What a policy's ``draw_noise`` needs of a generator, as stateless draws under one seed."""
 
-    def __init__(self, policy, action_low, action_high, name="softlearning_policy"):
+    def __init__(self, seed):
+        self.seed = seed
+
+    def normal(self, shape):
+        return tf.random.stateless_normal(shape, seed=self.seed)
+
+    def uniform(self, shape, minval, maxval):
+        return tf.random.stateless_uniform(shape, seed=self.seed, minval=minval, maxval=maxval)
+
+
+class ExportedPolicy(tf.Module):
+    """A policy acting in the environment's action bounds, as saveable ``tf.function``s.
+
+    ``action_rescaling``: ``(gradient, intercept)`` of the environment adapter
+    (``GymnasiumAdapter.action_rescaling``); ``action_low`` / ``action_high``: the raw bounds,
+    for ``log_prob``'s Jacobian.
+    """
+
+    def __init__(self, policy, action_rescaling, action_low, action_high,
+                 name="softlearning_policy"):
         super().__init__(name=name)
-        self._kind = _policy_kind(policy)
         self._policy = policy  # plain Python object: not tracked, nothing of it is saved
         self.policy_variables = [_tracked_variable(v) for v in policy.trainable_variables]
+        gradient, intercept = (np.asarray(value, np.float32) for value in action_rescaling)
+        self._gradient, self._intercept = gradient, intercept
         self._low = np.asarray(action_low, np.float64)
         self._high = np.asarray(action_high, np.float64)
-        if self._low.shape != (policy.action_size,) or self._high.shape != self._low.shape:
+        if gradient.shape != (policy.action_size,) or self._low.shape != gradient.shape:
             raise ExportError(f"action bounds of shape {self._low.shape} do not fit a policy "
                               f"with {policy.action_size} action dimensions")
         self.noise_key = tf.Variable(0, dtype=tf.int64, trainable=False, name="noise_key")
@@ -112,50 +108,35 @@ class ExportedPolicy(tf.Module):
         self.sample_actions = tf.function(self._sample_actions, input_signature=[observations])
         self.seed_noise = tf.function(self._seed_noise, input_signature=[
             tf.TensorSpec([], tf.int64, name="seed")])
-        self.has_log_prob = self._kind == "gaussian"
+        self.has_log_prob = policy.has_log_prob
         if self.has_log_prob:
             self.log_prob = tf.function(self._log_prob, input_signature=[observations, actions])
 
-    # The action map of GymnasiumAdapter.to_environment_actions, op for op.
     def _to_environment(self, actions):
-        actions = tf.clip_by_value(tf.cast(actions, tf.float64), -1.0, 1.0)
-        low, high = tf.constant(self._low), tf.constant(self._high)
-        return tf.cast(low + (actions + 1.0) * 0.5 * (high - low), tf.float32)
-
-    def _to_environment_float32(self, actions):
-        low = tf.constant(self._low.astype(np.float32))
-        width = tf.constant((self._high - self._low).astype(np.float32))
-        return low + (tf.clip_by_value(actions, -1.0, 1.0) + 1.0) * 0.5 * width
+        """ClipAction then RescaleAction, op for op as the adapter's wrappers do them."""
+        clipped = tf.clip_by_value(actions, -1.0, 1.0)
+        return (clipped - tf.constant(self._intercept)) / tf.constant(self._gradient)
 
     def _from_environment(self, actions):
         center = tf.constant(((self._high + self._low) / 2).astype(np.float32))
         half_width = tf.constant(((self._high - self._low) / 2).astype(np.float32))
         return (actions - center) / half_width
 
-    def _noise(self, shape):
+    def _noise(self, observations):
         count = self.noise_counter.assign_add(1)
         clock = tf.bitcast(tf.timestamp(), tf.int64)
         key = tf.where(self.noise_seeded, self.noise_key.read_value(), clock)
-        return tf.random.stateless_normal(shape, seed=tf.stack([key, count]))
-
-    def _normalized_samples(self, observations):
-        if self._kind == "implicit":
-            noise = self._noise(tf.stack([tf.shape(observations)[0], self._policy.action_size]))
-            return self._policy.actions_from_noise(observations, noise)
-        shift, scale = self._policy.shift_and_scale(observations)
-        pre_squash = shift + scale * self._noise(tf.shape(shift))
-        return tf.tanh(pre_squash) if self._policy.squash else pre_squash
+        return self._policy.draw_noise(_StatelessNoise(tf.stack([key, count])),
+                                       tf.shape(observations)[0])
 
     def _deterministic_actions(self, observations):
         return {"actions": self._to_environment(
             self._policy.deterministic_actions(observations))}
 
-    def _deterministic_actions_float32(self, observations):
-        return {"actions": self._to_environment_float32(
-            self._policy.deterministic_actions(observations))}
-
     def _sample_actions(self, observations):
-        return {"actions": self._to_environment(self._normalized_samples(observations))}
+        noise = self._noise(observations)
+        return {"actions": self._to_environment(
+            self._policy.actions_from_noise(observations, noise))}
 
     def _log_prob(self, observations, actions):
         normalized = self._from_environment(actions)
@@ -216,7 +197,7 @@ def describe_box(space):
 
 
 def export_metadata(checkpoint, environment, signatures):
-    raw = environment.env
+    raw = environment.raw
     action_space = describe_box(raw.action_space)
     return {
         "format_version": EXPORT_FORMAT_VERSION,
@@ -245,21 +226,18 @@ def export_metadata(checkpoint, environment, signatures):
 
 def convert_to_tflite(module):
     """The deterministic policy as a TFLite flatbuffer (bytes)."""
-    # The same policy with the action map in float32 (TFLite kernels have no float64);
-    # traced here, not kept on the module, so the SavedModel does not carry it.
-    function = tf.function(module._deterministic_actions_float32, input_signature=[
-        tf.TensorSpec([None, module._policy.observation_size], tf.float32,
-                      name="observations")]).get_concrete_function()
+    function = module.deterministic_actions.get_concrete_function()
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function], module)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     return converter.convert()
 
 
-def export_policy(checkpoint_dir, output_dir, format="saved_model", overwrite=False,
+def export_policy(checkpoint, output_dir, format="saved_model", overwrite=False,
                   progress=None):
     """Exports the checkpoint's policy into ``output_dir``; returns the metadata written.
 
-    ``checkpoint_dir`` is a checkpoint directory or a ``PolicyCheckpoint`` already read.
+    ``checkpoint`` is a checkpoint directory or a ``Checkpoint`` already read. Problems with
+    it raise ``CheckpointError``; problems with the export itself ``ExportError``.
 
     ``format="tflite"`` writes the SavedModel and ``policy.tflite`` (deterministic actions)
     inside it. Everything is written into a temporary directory next to ``output_dir`` and
@@ -270,12 +248,14 @@ def export_policy(checkpoint_dir, output_dir, format="saved_model", overwrite=Fa
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r}; valid choices: {', '.join(FORMATS)}")
     check_output_dir(output_dir, overwrite)
+    if not isinstance(checkpoint, Checkpoint):
+        progress(f"reading checkpoint {checkpoint}")
+        checkpoint = Checkpoint.read(checkpoint)
 
-    if not isinstance(checkpoint_dir, PolicyCheckpoint):
-        progress(f"reading checkpoint {checkpoint_dir}")
-    policy, environment, checkpoint = load_checkpoint_policy(checkpoint_dir)
-    raw_action_space = environment.env.action_space
-    module = ExportedPolicy(policy, raw_action_space.low, raw_action_space.high)
+    environment = make_environment(checkpoint.environment_params)
+    policy = load_policy(checkpoint, environment)
+    module = ExportedPolicy(policy, environment.action_rescaling(),
+                            environment.raw.action_space.low, environment.raw.action_space.high)
     signatures = module.signatures()
     check_core_ops(signatures)
     metadata = export_metadata(checkpoint, environment, signatures)
@@ -286,7 +266,7 @@ def export_policy(checkpoint_dir, output_dir, format="saved_model", overwrite=Fa
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(output_dir)}.export-")
     try:
-        metadata_path = os.path.join(staging, METADATA_FILE)
+        metadata_path = os.path.join(staging, EXPORT_METADATA_FILE)
         with open(metadata_path, "w") as file:
             json.dump(metadata, file, indent=2)
         module.metadata = tf.saved_model.Asset(metadata_path)

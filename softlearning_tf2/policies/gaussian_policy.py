@@ -12,9 +12,12 @@ class FeedforwardGaussianPolicy(BasePolicy):
 
     The Keras model ``shift_and_log_scale_model`` holds every weight; the action distribution
     is a TFP ``TransformedDistribution`` built around its output (``action_distribution``).
-    Sampling is reparameterized (u = shift + scale * eps), with eps drawn from the policy's own
-    ``tf.random.Generator`` so that runs are reproducible and the noise state can be saved.
+    Sampling is reparameterized, a = tanh(shift + scale * eps), with eps drawn from the
+    policy's own ``tf.random.Generator`` (or one passed in), so that runs are reproducible and
+    the noise state can be saved.
     """
+
+    has_log_prob = True
 
     def __init__(self, observation_size, action_size, hidden_layer_sizes=(256, 256),
                  activation="relu", squash=True, log_scale_bounds=(-20.0, 2.0), seed=None,
@@ -24,9 +27,7 @@ class FeedforwardGaussianPolicy(BasePolicy):
         self.shift_and_log_scale_model = feedforward_model(
             [observation_size], 2 * int(action_size), hidden_layer_sizes, activation,
             name=f"{name}_shift_and_log_scale", seed=seed)
-        self.noise_generator = (tf.random.Generator.from_seed(seed) if seed is not None
-                                else tf.random.Generator.from_non_deterministic_state())
-        super().__init__(observation_size, action_size, name)
+        super().__init__(observation_size, action_size, name, seed=seed)
 
     def shift_and_scale(self, observations):
         shift, log_scale = tf.split(self.shift_and_log_scale_model(observations), 2, axis=-1)
@@ -37,17 +38,24 @@ class FeedforwardGaussianPolicy(BasePolicy):
         """The TFP distribution pi(.|s) for a batch of observations."""
         return squashed_gaussian(*self.shift_and_scale(observations), squash=self.squash)
 
-    def actions_and_log_probs(self, observations):
+    def _squash(self, pre_squash):
+        return tf.tanh(pre_squash) if self.squash else pre_squash
+
+    def actions_and_log_probs_from_noise(self, observations, noise):
         """Reparameterized actions and their log-probs, from the pre-squash sample."""
         shift, scale = self.shift_and_scale(observations)
-        noise = self.noise_generator.normal(tf.shape(shift))
         pre_squash = shift + scale * noise
         log_probs = squashed_gaussian_log_prob(shift, scale, pre_squash, self.squash)
-        actions = tf.tanh(pre_squash) if self.squash else pre_squash
-        return actions, log_probs
+        return self._squash(pre_squash), log_probs
 
-    def actions(self, observations):
-        return self.actions_and_log_probs(observations)[0]
+    def actions_and_log_probs(self, observations, generator=None):
+        generator = self.noise_generator if generator is None else generator
+        noise = self.draw_noise(generator, tf.shape(observations)[0])
+        return self.actions_and_log_probs_from_noise(observations, noise)
+
+    def actions_from_noise(self, observations, noise):
+        shift, scale = self.shift_and_scale(observations)
+        return self._squash(shift + scale * noise)
 
     def log_probs(self, observations, actions):
         """log pi(a|s) of given actions; saturated actions are clipped to 1 - 1e-6 first."""
@@ -58,7 +66,7 @@ class FeedforwardGaussianPolicy(BasePolicy):
     def deterministic_actions(self, observations):
         """The evaluation action: tanh of the Gaussian's mean."""
         shift, _ = self.shift_and_scale(observations)
-        return tf.tanh(shift) if self.squash else shift
+        return self._squash(shift)
 
     @property
     def trainable_variables(self):
@@ -70,9 +78,9 @@ class FeedforwardGaussianPolicy(BasePolicy):
     def set_weights(self, weights):
         self.shift_and_log_scale_model.set_weights(weights)
 
-    def get_diagnostics(self, observations):
+    def get_diagnostics(self, observations, generator):
         shift, scale = self.shift_and_scale(observations)
-        actions, log_probs = self.actions_and_log_probs(observations)
+        actions, log_probs = self.actions_and_log_probs(observations, generator)
         return {
             "shift-mean": float(tf.reduce_mean(shift)),
             "shift-std": float(tf.math.reduce_std(shift)),

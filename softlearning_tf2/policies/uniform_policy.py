@@ -12,13 +12,18 @@ class ContinuousUniformPolicy(BasePolicy):
     Acting draws from a seeded numpy generator, so warm-up data are reproducible.
     """
 
+    has_log_prob = True
+
     def __init__(self, observation_size, action_size, seed=None, name="uniform_policy"):
-        super().__init__(observation_size, action_size, name)
+        super().__init__(observation_size, action_size, name, seed=seed)
         self._rng = np.random.default_rng(seed)
 
-    def actions(self, observations):
-        batch_size = tf.shape(observations)[0]
-        return tf.random.uniform((batch_size, self.action_size), -1.0, 1.0)
+    def draw_noise(self, generator, batch_size):
+        return generator.uniform((batch_size, self.action_size), -1.0, 1.0)
+
+    def actions_from_noise(self, observations, noise):
+        del observations
+        return noise
 
     def deterministic_actions(self, observations):
         return tf.zeros((tf.shape(observations)[0], self.action_size))

@@ -1,3 +1,4 @@
+"""Builds the sampler from a variant, and the one episode loop everything else uses."""
 import numpy as np
 
 from softlearning_tf2.samplers.simple_sampler import SimpleSampler
@@ -10,25 +11,38 @@ def get_sampler_from_variant(variant):
     return build_from_params(variant["sampler_params"], SAMPLER_CLASSES, "sampler")
 
 
-def rollout(environment, policy, max_path_length, deterministic=True, render=False):
-    """Runs one episode; returns a dict of per-step arrays plus 'return' and 'length'."""
-    observation, _ = environment.reset()
-    rewards, frames = [], []
+def rollout(environment, act, max_path_length, *, reset_seed=None, render=False):
+    """Runs one episode with ``act(observation) -> action`` for ``environment.step``.
+
+    Returns a dict: ``actions`` and ``rewards`` (one per step), ``infos`` (the reset's info
+    first, then one per step), ``return``, ``length``, ``terminated``, and with ``render`` the
+    ``frames`` (one after the reset, one per step).
+    """
+    observation, info = environment.reset(seed=reset_seed)
+    actions, rewards, infos, frames = [], [], [info], []
+    terminated = False
+    if render:
+        frames.append(environment.render())
     for _ in range(max_path_length):
-        action = policy.action(observation, deterministic=deterministic)
-        observation, reward, terminated, truncated, _ = environment.step(action)
-        rewards.append(reward)
+        action = act(observation)
+        observation, reward, terminated, truncated, info = environment.step(action)
+        actions.append(action)
+        rewards.append(float(reward))
+        infos.append(info)
         if render:
             frames.append(environment.render())
         if terminated or truncated:
             break
-    path = {"rewards": np.asarray(rewards, np.float32), "return": float(np.sum(rewards)),
-            "length": len(rewards)}
+    path = {"actions": actions, "rewards": np.asarray(rewards, np.float64),
+            "infos": infos, "return": float(np.sum(rewards)), "length": len(rewards),
+            "terminated": bool(terminated)}
     if render:
         path["frames"] = frames
     return path
 
 
-def rollouts(environment, policy, num_paths, max_path_length, deterministic=True):
-    return [rollout(environment, policy, max_path_length, deterministic)
-            for _ in range(num_paths)]
+def evaluation_rollouts(environment, policy, num_paths, max_path_length, deterministic=True):
+    """``num_paths`` episodes of ``policy`` (on actions in [-1, 1]) on ``environment``."""
+    def act(observation):
+        return policy.action(observation, deterministic=deterministic)
+    return [rollout(environment, act, max_path_length) for _ in range(num_paths)]

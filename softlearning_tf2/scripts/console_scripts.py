@@ -12,6 +12,8 @@ import importlib
 import os
 import sys
 
+from softlearning_tf2.utils.cli import report_error, run_with_exit_code
+
 EXAMPLE_COMMANDS = ("run_example_local", "run_example_ray", "run_example_debug",
                     "run_example_dry")
 # Each of these is a module softlearning_tf2.scripts.<command> with main(argv) -> exit code.
@@ -25,22 +27,22 @@ USAGE = (f"usage: softlearning {{{','.join(EXAMPLE_COMMANDS)}}} EXAMPLE_MODULE [
 
 
 def _error(message):
-    print(f"softlearning: error: {message}", file=sys.stderr)
-    return 2
+    return report_error("softlearning", message)
 
 
 def run_example_command(command, example_module_name, example_argv):
     # Example modules (examples.*) are found from the working directory, as in softlearning.
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    from examples import instrument
+    from softlearning_tf2.experiments import launcher
     if command == "run_example_ray":
-        instrument.configure_ray_client_environment()
+        launcher.configure_ray_client_environment()
     else:
-        instrument.configure_local_ray_environment()
+        launcher.configure_local_ray_environment()
     try:
-        return getattr(instrument, command)(example_module_name, example_argv)
-    except instrument.UsageError as error:
+        return run_with_exit_code(getattr(launcher, command), example_module_name,
+                                  example_argv)
+    except launcher.UsageError as error:
         return _error(error)
 
 

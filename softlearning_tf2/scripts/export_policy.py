@@ -9,15 +9,9 @@ import argparse
 import os
 import sys
 
+from softlearning_tf2.utils.cli import OneLineErrorParser, report_error, run_with_exit_code
+
 PROG = "softlearning export_policy"
-
-
-class OneLineErrorParser(argparse.ArgumentParser):
-    """Reports bad arguments in a single line and exits with 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
 
 
 def get_parser():
@@ -34,18 +28,11 @@ def get_parser():
     return parser
 
 
-def run_with_exit_code(main_function, argv):
-    try:
-        return main_function(argv)
-    except SystemExit as exit:  # argparse: --help, bad flags
-        return exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)
-
-
 def _main(argv):
     args = get_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from softlearning_tf2.policies.checkpoint_reader import (
-        ExportError, check_output_dir, read_checkpoint)
+    from softlearning_tf2.checkpoints import Checkpoint, CheckpointError
+    from softlearning_tf2.policies.export_output import ExportError, check_output_dir
 
     progress = (lambda message: None) if args.quiet else (
         lambda message: print(f"export_policy: {message}", flush=True))
@@ -53,9 +40,9 @@ def _main(argv):
     try:
         check_output_dir(args.output_dir, args.overwrite)
         progress(f"reading checkpoint {args.checkpoint_dir}")
-        checkpoint = read_checkpoint(args.checkpoint_dir)
-    except ExportError as error:
-        return _error(error)
+        checkpoint = Checkpoint.read(args.checkpoint_dir)
+    except (CheckpointError, ExportError) as error:
+        return report_error(PROG, error)
 
     import tensorflow as tf
 
@@ -64,19 +51,14 @@ def _main(argv):
     try:
         metadata = export_policy(checkpoint, args.output_dir, format=args.format,
                                  overwrite=args.overwrite, progress=progress)
-    except ExportError as error:
-        return _error(error)
+    except (CheckpointError, ExportError) as error:
+        return report_error(PROG, error)
     if not args.quiet:
         what = "SavedModel" + (" + policy.tflite" if args.format == "tflite" else "")
         print(f"export_policy: wrote {what} to {args.output_dir} ({metadata['algorithm']} on "
               f"{metadata['environment_id']}, timestep {metadata['training_timestep']}; "
               f"signatures: {', '.join(metadata['signatures'])})")
     return 0
-
-
-def _error(error):
-    print(f"{PROG}: error: {error}", file=sys.stderr)
-    return 2
 
 
 def main(argv=None):

@@ -8,27 +8,7 @@ import os
 import sys
 
 from softlearning_tf2.utils.experiment_results import learning_curves, load_trials
-
-
-def plot_curves(curves, metric, output, x="timestep", title=""):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(7, 4.5))
-    for label, curve in curves.items():
-        line, = axis.plot(curve["x"], curve["mean"],
-                          label=f"{label} ({curve['num_trials']} seeds)")
-        axis.fill_between(curve["x"], curve["mean"] - curve["std"],
-                          curve["mean"] + curve["std"], color=line.get_color(), alpha=0.2)
-    axis.set_xlabel(x)
-    axis.set_ylabel(metric)
-    axis.set_title(title)
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(output, dpi=100)
-    return figure
+from softlearning_tf2.utils.plotting import plot_curves
 
 
 def main(argv=None):

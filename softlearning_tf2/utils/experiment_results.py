@@ -4,20 +4,9 @@ import os
 
 import numpy as np
 import pandas as pd
+from ray.tune.utils import flatten_dict
 
 SEED_KEY = "run_params.seed"
-
-
-def flatten(config, prefix=""):
-    """{'a': {'b': 1}} -> {'a.b': 1}; lists stay values."""
-    flat = {}
-    for key, value in config.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, path))
-        else:
-            flat[path] = value
-    return flat
 
 
 def load_trials(experiment_dir):
@@ -32,7 +21,7 @@ def load_trials(experiment_dir):
         if not (os.path.isfile(progress_path) and os.path.isfile(params_path)):
             continue
         with open(params_path) as file:
-            config = flatten(json.load(file))
+            config = flatten_dict(json.load(file), delimiter=".")
         try:
             progress = pd.read_csv(progress_path)
         except pd.errors.EmptyDataError:

@@ -10,3 +10,8 @@ def component_seed(seed, component):
     """
     sequence = np.random.SeedSequence([int(seed), *map(ord, component)])
     return int(sequence.generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def random_seed():
+    """A fresh 31-bit seed from the operating system's entropy (for runs given no seed)."""
+    return int(np.random.SeedSequence().entropy % (2 ** 31))

@@ -9,7 +9,7 @@ BUILDERS = {"SAC": make_sac, "SQL": lambda **config: make_sql(**config)}
 
 
 def weights(algorithm):
-    models, _, variables = algorithm._checkpointables()
+    models, _, variables = algorithm.checkpointables()
     arrays = [w for model in models.values() for w in model.get_weights()]
     return arrays + [variable.numpy() for variable in variables.values()]
 

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from softlearning_tf2.algorithms.common import polyak_update
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.environments.utils import get_environment
 from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
@@ -30,8 +29,9 @@ def make_sac(seed=0, algorithm_class=SAC, **config):
     config = {"batch_size": 32, "n_epochs": 1, "epoch_length": 10, **config}
     if algorithm_class is not SAC:
         config["V"] = feedforward_V_function(observation_size, HIDDEN, seed=seed + 2)
-    return algorithm_class(environment, environment, policy, Qs, pool, sampler, exploration,
-                           **config)
+    return algorithm_class(training_environment=environment, evaluation_environment=environment,
+                           policy=policy, Qs=Qs, pool=pool, sampler=sampler,
+                           initial_exploration_policy=exploration, **config)
 
 
 def fixed_batch(batch_size=32, seed=1, terminals=None):
@@ -67,7 +67,7 @@ def test_update_matches_numpy(reward_scale, discount):
     policy_weights = sac.policy.get_weights()
     Q_weights = [Q.get_weights() for Q in sac.Qs]
     target_weights = [Q.get_weights() for Q in sac.Q_targets]
-    log_alpha = float(sac._log_alpha.numpy())
+    log_alpha = float(sac._temperature.log_alpha.numpy())
     alpha = np.exp(log_alpha)
     # The same noise the update will draw: next observations first, then observations.
     generator = noise_replica(sac.policy)
@@ -140,14 +140,6 @@ def test_terminal_transitions_do_not_bootstrap():
                                 tf.constant(1.0)).numpy()
     assert np.all(target[:16] == 0.0)
     assert np.all(target[16:] != 0.0)
-
-
-def test_polyak_update_is_exact():
-    source = [tf.Variable([1.0, 2.0]), tf.Variable([[3.0]])]
-    target = [tf.Variable([0.0, -2.0]), tf.Variable([[1.0]])]
-    polyak_update(source, target, 0.25)
-    np.testing.assert_array_equal(target[0].numpy(), [0.25, -1.0])
-    np.testing.assert_array_equal(target[1].numpy(), [[1.5]])
 
 
 def test_target_update_interval():

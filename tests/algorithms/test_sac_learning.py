@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from examples.development.main import Experiment
-from examples.development.variants import get_variant
-from softlearning_tf2.samplers.utils import rollouts
+from softlearning_tf2.experiments.experiment import Experiment
+from softlearning_tf2.experiments.variants import get_variant
+from softlearning_tf2.samplers.utils import evaluation_rollouts
 
 
 @pytest.mark.slow
@@ -20,7 +20,7 @@ def test_sac_solves_pendulum_within_10k_steps():
         print(history[-1], flush=True)
     assert experiment.sampler.total_samples == 10_000
     # Final deterministic policy, 10 fresh evaluation episodes.
-    returns = [path["return"] for path in rollouts(
+    returns = [path["return"] for path in evaluation_rollouts(
         experiment.evaluation_environment, experiment.policy, 10, 200, deterministic=True)]
     print("final evaluation returns", np.round(returns, 1), "mean", np.mean(returns))
     assert np.mean(returns) >= -250.0

@@ -60,7 +60,7 @@ def test_terminal_transitions_do_not_bootstrap():
     sacv = make_sacv()
     batch = fixed_batch(terminals=[1.0] * 16 + [0.0] * 16)
     batch["rewards"][:] = 2.0
-    target = sacv._soft_Q_target(batch, 1.0).numpy()
+    target = sacv._soft_Q_target(batch).numpy()
     np.testing.assert_allclose(target[:16], sacv._reward_scale * 2.0)
     next_V = mlp_forward(sacv.V_target.get_weights(), [batch["next_observations"][16:]])[:, 0]
     np.testing.assert_allclose(target[16:], sacv._reward_scale * 2.0 + 0.99 * next_V,

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from examples.development.main import Experiment
-from examples.development.variants import get_variant
-from examples.utils import apply_overrides
-from softlearning_tf2.samplers.utils import rollouts
+from softlearning_tf2.experiments.experiment import Experiment
+from softlearning_tf2.experiments.variants import get_variant
+from softlearning_tf2.experiments.variants import apply_overrides
+from softlearning_tf2.samplers.utils import evaluation_rollouts
 
 
 @pytest.mark.slow
@@ -17,7 +17,7 @@ def test_sacv_solves_pendulum_within_15k_steps():
         diagnostics = experiment.train_epoch()
         print(diagnostics["timestep"], diagnostics["evaluation/episode-reward-mean"], flush=True)
     assert experiment.sampler.total_samples == 15_000
-    returns = [path["return"] for path in rollouts(
+    returns = [path["return"] for path in evaluation_rollouts(
         experiment.evaluation_environment, experiment.policy, 10, 200, deterministic=True)]
     print("final evaluation returns", np.round(returns, 1), "mean", np.mean(returns))
     assert np.mean(returns) >= -300.0

@@ -25,8 +25,9 @@ def make_sql(Qs=None, hidden=(16, 16), seed=0, **config):
     sampler = SimpleSampler(max_path_length=200)
     sampler.initialize(environment, policy, pool, seed=seed)
     config = {"batch_size": 32, "n_epochs": 1, "epoch_length": 10, **config}
-    return SQL(environment, environment, policy, Qs, pool, sampler,
-               ContinuousUniformPolicy(3, 1, seed=seed), **config)
+    return SQL(training_environment=environment, evaluation_environment=environment,
+               policy=policy, Qs=Qs, pool=pool, sampler=sampler,
+               initial_exploration_policy=ContinuousUniformPolicy(3, 1, seed=seed), **config)
 
 
 def quadratic_log_integral(center, curvature):

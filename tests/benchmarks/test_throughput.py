@@ -22,6 +22,7 @@ def test_sac_update_flops_at_halfcheetah_sizes():
     assert 0.58e9 <= flops <= 0.655e9
 
 
+@pytest.mark.integration
 def test_benchmark_prints_its_figures():
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.throughput", "--algorithm", "SAC",
@@ -39,6 +40,7 @@ def test_benchmark_prints_its_figures():
     assert figures["matmul_gflops"] >= figures["matmul_gflops_one_chain"] > 0
 
 
+@pytest.mark.integration
 def test_learning_benchmark_writes_its_csv_and_plot(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.learning", "--algorithm", "SAC", "--env",

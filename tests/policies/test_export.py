@@ -17,8 +17,10 @@ import pytest
 import tensorflow as tf
 
 import softlearning_tf2
-from softlearning_tf2.policies.export import (
-    METADATA_FILE, TFLITE_FILE, export_policy, graph_op_types, load_checkpoint_policy)
+from softlearning_tf2.checkpoints import Checkpoint
+from softlearning_tf2.checkpoints.policy import EXPORT_METADATA_FILE as METADATA_FILE
+from softlearning_tf2.checkpoints.policy import load_policy, make_environment
+from softlearning_tf2.policies.export import TFLITE_FILE, export_policy, graph_op_types
 from tests.numpy_reference import policy_shift_and_std, tanh_gaussian_log_prob
 
 TINY_RUN = ["algorithm_params.config.n_epochs=1"]
@@ -31,8 +33,8 @@ def make_checkpoint(algorithm="SAC", domain="Pendulum", task="v1", extra=()):
     The directory is shared by every test that asks for the same run: copy it before changing
     anything in it.
     """
-    from examples.development.main import Experiment
-    from tests.examples.development.test_main import tiny_variant
+    from softlearning_tf2.experiments.experiment import Experiment
+    from tests.experiments.test_experiment import tiny_variant
 
     key = (algorithm, domain, task, tuple(extra))
     if key not in _CHECKPOINTS:
@@ -132,10 +134,12 @@ def exports(tmp_path_factory):
             "env_actions": env_actions}
 
 
+@pytest.mark.integration
 def test_loading_needs_neither_softlearning_nor_tfp(exports):
     assert exports["report"]["banned_modules"] == []
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("algorithm", ["SAC", "SQL"])
 def test_deterministic_actions_match_the_trained_policy_in_environment_bounds(exports,
                                                                              algorithm):
@@ -147,12 +151,14 @@ def test_deterministic_actions_match_the_trained_policy_in_environment_bounds(ex
     outputs = export["outputs"]
     assert outputs["deterministic_37"].shape == (37, 1)
     assert outputs["deterministic_37"].dtype == np.float32
-    np.testing.assert_allclose(outputs["deterministic_37"], expected, atol=1e-6, rtol=0)
-    np.testing.assert_allclose(outputs["deterministic_1"], expected[:1], atol=1e-6, rtol=0)
+    # The export maps actions op for op as the environment adapter's wrappers do: exactly.
+    np.testing.assert_array_equal(outputs["deterministic_37"], expected)
+    np.testing.assert_array_equal(outputs["deterministic_1"], expected[:1])
     # Pendulum's torque is in [-2, 2]: the map from [-1, 1] is visible in the outputs.
     np.testing.assert_allclose(outputs["deterministic_37"], 2.0 * normalized, atol=1e-6)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("algorithm", ["SAC", "SQL"])
 def test_stochastic_actions_stay_in_bounds_and_vary(exports, algorithm):
     outputs = exports["algorithms"][algorithm]["outputs"]
@@ -166,6 +172,7 @@ def test_stochastic_actions_stay_in_bounds_and_vary(exports, algorithm):
     np.testing.assert_array_equal(outputs["seeded_a"], outputs["seeded_b"])
 
 
+@pytest.mark.integration
 def test_sac_log_prob_is_the_density_in_environment_action_space(exports):
     export = exports["algorithms"]["SAC"]
     assert export["signatures"] == ["log_prob", "sample", "serving_default"]
@@ -185,12 +192,14 @@ def test_sac_log_prob_is_the_density_in_environment_action_space(exports):
     np.testing.assert_allclose(export["outputs"]["log_prob"], reference, rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.integration
 def test_sql_export_has_no_log_prob(exports):
     export = exports["algorithms"]["SQL"]
     assert export["signatures"] == ["sample", "serving_default"]
     assert "log_prob" not in export["metadata"]["signatures"]
 
 
+@pytest.mark.integration
 def test_metadata_describes_environment_spaces_and_training(exports):
     export = exports["algorithms"]["SAC"]
     path = os.path.join(export["dir"], "assets", METADATA_FILE)
@@ -215,6 +224,7 @@ def test_metadata_describes_environment_spaces_and_training(exports):
         "AmortizedSamplerPolicy")
 
 
+@pytest.mark.integration
 @pytest.mark.filterwarnings("ignore:.*tf.lite.Interpreter is deprecated:UserWarning")
 def test_tflite_agrees_with_the_saved_model(exports):
     export = exports["algorithms"]["SAC"]
@@ -239,9 +249,11 @@ def test_traced_graphs_hold_only_core_tensorflow_ops(algorithm):
     from softlearning_tf2.policies.export import ExportedPolicy
 
     checkpoint_dir, _ = make_checkpoint(algorithm)
-    policy, environment, _ = load_checkpoint_policy(checkpoint_dir)
-    space = environment.env.action_space
-    module = ExportedPolicy(policy, space.low, space.high)
+    checkpoint = Checkpoint.read(checkpoint_dir)
+    environment = make_environment(checkpoint.environment_params)
+    policy = load_policy(checkpoint, environment)
+    space = environment.raw.action_space
+    module = ExportedPolicy(policy, environment.action_rescaling(), space.low, space.high)
     for name, function in module.signatures().items():
         ops = graph_op_types(function)
         assert "MatMul" in ops, name

@@ -71,10 +71,15 @@ def test_same_seed_same_policy_and_noise():
     assert not np.allclose(first.action(obs[1]), different.action(obs[1]))
 
 
-def test_diagnostics_are_finite():
-    diagnostics = make_policy().get_diagnostics(observations())
+def test_diagnostics_are_finite_and_draw_from_the_generator_given():
+    policy = make_policy()
+    noise_state = policy.noise_generator.state.numpy().copy()
+    diagnostics = policy.get_diagnostics(observations(), tf.random.Generator.from_seed(3))
     assert set(diagnostics) >= {"shift-mean", "scale-mean", "entropy-mean"}
     assert all(np.isfinite(value) for value in diagnostics.values())
+    np.testing.assert_array_equal(policy.noise_generator.state.numpy(), noise_state)
+    again = policy.get_diagnostics(observations(), tf.random.Generator.from_seed(3))
+    assert again == diagnostics
 
 
 def test_uniform_policy():

@@ -74,8 +74,3 @@ def test_state_round_trip_preserves_order_and_sampling():
     assert restored.samples_added == 6
     np.testing.assert_array_equal(restored.random_batch(8)["rewards"],
                                   pool.random_batch(8)["rewards"])
-
-
-def test_a_million_halfcheetah_transitions_fit_in_200_mb():
-    pool = SimpleReplayPool((17,), (6,), max_size=1_000_000)
-    assert sum(array.nbytes for array in pool.fields.values()) <= 200e6

@@ -17,7 +17,7 @@ def get_variant_spec(args):
 
 
 def get_trainable_class():
-    from examples.development.main import ExperimentRunner
+    from softlearning_tf2.experiments.tune_runner import ExperimentRunner
 
     class CrashingExperimentRunner(ExperimentRunner):
         def step(self):

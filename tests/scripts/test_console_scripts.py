@@ -1,4 +1,5 @@
-"""The ``softlearning`` command end to end, each run in its own process as a user would."""
+"""The ``softlearning`` command end to end: run in this process on one shared Ray instance
+(``run_cli``), and once in its own process as a user runs it."""
 import csv
 import glob
 import json
@@ -7,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+
+pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY_FLAGS = [
@@ -18,59 +21,88 @@ TINY_FLAGS = [
     "--set", "policy_params.config.hidden_layer_sizes=[32,32]",
     "--set", "Q_params.config.hidden_layer_sizes=[32,32]",
 ]
-
-
-def test_multi_goal_example_writes_pictures(tmp_path):
-    result = softlearning("run_example_local", "examples.multi_goal", "--algorithm", "SQL",
-                          "--seed", "0", "--local-dir", str(tmp_path), "--cpus", "1",
-                          "--set", "algorithm_params.config.n_epochs=2",
-                          "--set", "algorithm_params.config.n_initial_exploration_steps=60",
-                          "--set", "algorithm_params.config.min_pool_size=60",
-                          "--set", "run_params.plot_every_n_epochs=1",
-                          "--set", "run_params.plot_num_rollouts=5")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    trial_dir, = [path for path in glob.glob(str(
-        tmp_path / "gymnasium" / "MultiGoal" / "Default-v0" / "*-SQL" / "*"))
-        if os.path.isdir(path)]
-    pictures = sorted(os.path.basename(path) for path in glob.glob(f"{trial_dir}/*.png"))
-    assert pictures == ["Q_contours-epoch0001.png", "Q_contours-epoch0002.png",
-                        "paths-epoch0001.png", "paths-epoch0002.png"]
-    with open(os.path.join(trial_dir, "progress.csv")) as file:
-        rows = list(csv.DictReader(file))
-    assert [int(row["timestep"]) for row in rows] == [100, 200]
-    assert all(0 <= int(row["evaluation/goals-reached"]) <= 4 for row in rows)
+NOISE = ("oneDNN", "cuInit", "cuda", "absl::InitializeLog", "+----", "Trial status")
 
 
 def softlearning(*args, timeout=600):
+    """``softlearning ARGS...`` in a process of its own, as a user runs it."""
     command = [sys.executable, "-m", "softlearning_tf2.scripts.console_scripts", *args]
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=environment)
 
 
-@pytest.mark.parametrize("algorithm", ["SAC", "SACV", "SQL"])
-def test_run_example_local_writes_progress_and_checkpoints(tmp_path, algorithm):
-    result = softlearning("run_example_local", "examples.development", "--algorithm", algorithm,
+def single_trial_dir(root, domain="Pendulum", task="v1", name="tiny"):
+    trial_dirs = [path for path in glob.glob(str(root / "gymnasium" / domain / task /
+                                                 f"*-{name}" / "*")) if os.path.isdir(path)]
+    assert len(trial_dirs) == 1, trial_dirs
+    return trial_dirs[0]
+
+
+def read_progress(trial_dir):
+    with open(os.path.join(trial_dir, "progress.csv")) as file:
+        return list(csv.DictReader(file))
+
+
+def test_run_example_local_as_a_user_runs_it(tmp_path):
+    """In a process of its own: files, TensorBoard, and what the terminal shows."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result = softlearning("run_example_local", "examples.development", "--algorithm", "SAC",
                           "--universe", "gymnasium", "--domain", "Pendulum", "--task", "v1",
                           "--exp-name", "tiny", "--seed", "3", "--local-dir", str(tmp_path),
                           "--checkpoint-frequency", "1", "--cpus", "1", *TINY_FLAGS)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    trial_dirs = glob.glob(str(tmp_path / "gymnasium" / "Pendulum" / "v1" / "*-tiny" / "*"))
-    trial_dirs = [path for path in trial_dirs if os.path.isdir(path)]
-    assert len(trial_dirs) == 1 and "seed=3" in trial_dirs[0]
-    with open(os.path.join(trial_dirs[0], "progress.csv")) as file:
-        rows = list(csv.DictReader(file))
+    out, err = result.stdout, result.stderr
+    assert result.returncode == 0, out[-3000:] + err[-3000:]
+    trial_dir = single_trial_dir(tmp_path)
+    assert "seed=3" in trial_dir
+    rows = read_progress(trial_dir)
     assert [int(row["timestep"]) for row in rows] == [150, 300]
     assert all(row["evaluation/episode-reward-mean"] for row in rows)
-    checkpoints = sorted(glob.glob(os.path.join(trial_dirs[0], "checkpoint_*")))
+    checkpoints = sorted(glob.glob(os.path.join(trial_dir, "checkpoint_*")))
     assert len(checkpoints) == 2
-    for name in ("algorithm.npz", "replay_pool_chunk.npz", "training_state.json", "variant.json",
-                 "manifest.json"):
-        assert os.path.isfile(os.path.join(checkpoints[-1], name)), name
+    assert sorted(os.listdir(checkpoints[-1])) == [
+        "algorithm.npz", "manifest.json", "replay_pool_chunk.npz", "training_state.json",
+        "variant.json"]
     with open(os.path.join(checkpoints[-1], "variant.json")) as file:
         variant = json.load(file)
     assert variant["run_params"]["seed"] == 3
-    assert variant["algorithm_params"]["class_name"] == algorithm
     assert variant["algorithm_params"]["config"]["epoch_length"] == 150
+
+    # The terminal: one progress line per epoch, no start-up noise, no status tables.
+    progress = [line for line in out.splitlines() if "timestep " in line and "/300" in line]
+    assert len(progress) == 2 and "eval return" in progress[-1] and "left ~" in progress[0]
+    noise = [line for line in (out + err).splitlines()
+             if any(word in line for word in NOISE) or "pid=" in line]
+    assert not noise, out + err
+
+    events = EventAccumulator(trial_dir)
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    for metric in ("evaluation/episode-reward-mean", "training/episode-reward-mean",
+                   "algorithm/Q_0-mean", "algorithm/Q_0_loss", "algorithm/policy_loss",
+                   "algorithm/alpha", "algorithm/entropy", "times/epoch", "timestep"):
+        assert f"ray/tune/{metric}" in tags, (metric, sorted(tags))
+    assert len(events.Scalars("ray/tune/timestep")) == 2
+
+
+def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
+    code, out, err = run_cli("run_example_local", "examples.multi_goal", "--algorithm", "SQL",
+                             "--seed", "0", "--local-dir", tmp_path,
+                             "--set", "algorithm_params.config.n_epochs=2",
+                             "--set", "algorithm_params.config.n_initial_exploration_steps=60",
+                             "--set", "algorithm_params.config.min_pool_size=60",
+                             "--set", "run_params.plot_every_n_epochs=1",
+                             "--set", "run_params.plot_num_rollouts=5")
+    assert code == 0, out[-3000:] + err[-3000:]
+    trial_dir = single_trial_dir(tmp_path, "MultiGoal", "Default-v0", "SQL")
+    pictures = sorted(os.path.basename(path) for path in glob.glob(f"{trial_dir}/*.png"))
+    assert pictures == ["Q_contours-epoch0001.png", "Q_contours-epoch0002.png",
+                        "paths-epoch0001.png", "paths-epoch0002.png"]
+    rows = read_progress(trial_dir)
+    assert [int(row["timestep"]) for row in rows] == [100, 200]
+    assert all(0 <= int(row["evaluation/goals-reached"]) <= 4 for row in rows)
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -89,33 +121,39 @@ def test_run_example_local_writes_progress_and_checkpoints(tmp_path, algorithm):
     (["--set", "sampler_params.config.max_path_length=0"], "max_path_length must be"),
     (["--restore", "/nonexistent/experiment"], "no such directory"),
 ])
-def test_bad_input_exits_2_with_one_line(tmp_path, flags, message):
-    result = softlearning("run_example_local", "examples.development",
-                          "--local-dir", str(tmp_path), *flags)
-    assert result.returncode == 2
-    error_lines = [line for line in result.stderr.splitlines() if "error" in line]
-    assert len(error_lines) == 1 and message in error_lines[0], result.stderr
+def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
+    code, _, err = run_cli("run_example_local", "examples.development",
+                           "--local-dir", tmp_path, *flags)
+    assert code == 2
+    error_lines = [line for line in err.splitlines() if "error" in line]
+    assert len(error_lines) == 1 and message in error_lines[0], err
     assert os.listdir(tmp_path) == []  # nothing started, nothing written
 
 
-def test_unknown_command_and_module():
-    assert softlearning("run_example_remote", "examples.development").returncode == 2
-    result = softlearning("run_example_dry", "examples.nope")
-    assert result.returncode == 2 and "examples.nope" in result.stderr
+def test_unknown_command(run_cli):
+    code, _, err = run_cli("run_example_remote", "examples.development")
+    assert code == 2 and "unknown command 'run_example_remote'" in err
 
 
-def test_run_example_dry_prints_variant_and_trial_count():
-    result = softlearning("run_example_dry", "examples.development", "--num-samples", "3",
-                          "--seed", "10", "--set", "algorithm_params.config.tau=grid:0.005,0.01")
-    assert result.returncode == 0, result.stderr
-    assert "number of trials: 6" in result.stdout
-    assert '"class_name": "SAC"' in result.stdout
+def test_unknown_example_module(run_cli):
+    code, _, err = run_cli("run_example_dry", "examples.nope")
+    assert code == 2 and "examples.nope" in err
 
 
-def test_run_example_debug_runs_in_process():
-    result = softlearning("run_example_debug", "examples.development", "--seed", "0",
-                          "--run-eagerly", *TINY_FLAGS,
-                          "--set", "algorithm_params.config.epoch_length=110")
-    assert result.returncode == 0, result.stderr[-3000:]
-    epochs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+def test_run_example_dry_prints_variant_and_trial_count(run_cli):
+    code, out, err = run_cli("run_example_dry", "examples.development", "--num-samples", "3",
+                             "--seed", "10", "--set",
+                             "algorithm_params.config.tau=grid:0.005,0.01")
+    assert code == 0, err
+    assert "number of trials: 6" in out
+    assert '"class_name": "SAC"' in out
+    assert "search space: algorithm_params.config.tau = grid_search([0.005, 0.01])" in out
+
+
+def test_run_example_debug_runs_in_process(run_cli):
+    code, out, err = run_cli("run_example_debug", "examples.development", "--seed", "0",
+                             "--run-eagerly", *TINY_FLAGS,
+                             "--set", "algorithm_params.config.epoch_length=110")
+    assert code == 0, err[-3000:]
+    epochs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert [epoch["timestep"] for epoch in epochs] == [110, 220]

@@ -1,5 +1,7 @@
-"""Crashes: the driver killed with SIGKILL then --restore, and a trial worker dying."""
+"""Crashes: the driver killed with SIGKILL then --restore (past a damaged checkpoint), and a
+trial worker dying."""
 import glob
+import re
 import os
 import signal
 import subprocess
@@ -9,9 +11,11 @@ import time
 import numpy as np
 import pytest
 
-from examples.development.main import Experiment
-from softlearning_tf2.utils.checkpoints import load_json
-from tests.scripts.test_console_scripts import PROJECT_ROOT, softlearning
+from softlearning_tf2.experiments.experiment import Experiment
+from softlearning_tf2.checkpoints.files import load_json
+from tests.scripts.test_console_scripts import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
 
 EPOCHS, EPOCH_LENGTH = 6, 200  # epochs end on Pendulum's 200-step episode boundaries
 
@@ -55,7 +59,7 @@ def assert_pool_has_every_transition_once(pool, total):
 
 
 @needs_namespaces
-def test_driver_killed_with_sigkill_then_restored(tmp_path):
+def test_driver_killed_with_sigkill_then_restored_past_a_damaged_checkpoint(run_cli, tmp_path):
     # The driver runs as PID 1 of its own PID and network namespaces (loopback only): the
     # SIGKILL takes down the driver and every Ray process it started, like a machine crash.
     command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL",
@@ -64,14 +68,17 @@ def test_driver_killed_with_sigkill_then_restored(tmp_path):
                "examples.development", "--exp-name", "killed", "--local-dir", str(tmp_path),
                *run_flags()]
     start = time.time()
+    # Tune writes its experiment state (which checkpoints it knows) after every result, so
+    # that the restore resumes from a checkpoint rather than from the start.
     driver = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.DEVNULL,
+                              env={**os.environ, "TUNE_GLOBAL_CHECKPOINT_S": "0"})
     pattern = str(tmp_path / "*" / "*" / "*" / "*-killed" / "*" / "checkpoint_*" /
                   "manifest.json")
     try:
-        while len(glob.glob(pattern)) < 2:
-            assert driver.poll() is None, "the run ended before two checkpoints"
-            assert time.time() - start < 300, "no two checkpoints within 300 s"
+        while len(glob.glob(pattern)) < 3:
+            assert driver.poll() is None, "the run ended before three checkpoints"
+            assert time.time() - start < 300, "no three checkpoints within 300 s"
             time.sleep(0.5)
     finally:
         os.kill(driver.pid, signal.SIGKILL)
@@ -79,10 +86,35 @@ def test_driver_killed_with_sigkill_then_restored(tmp_path):
     killed_after = time.time() - start
 
     experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / "*-killed"))
+    checkpoints = sorted(glob.glob(os.path.join(experiment_dir, "*", "checkpoint_*")))
+
+    # No checkpoint of the trial verifies: one line, exit 2, nothing touched.
+    for checkpoint in checkpoints:
+        os.rename(os.path.join(checkpoint, "manifest.json"),
+                  os.path.join(checkpoint, "manifest.json.aside"))
+    code, _, err = run_cli("run_example_local", "examples.development", "--restore",
+                           experiment_dir)
+    error_lines = [line for line in err.splitlines() if "error" in line]
+    assert code == 2 and len(error_lines) == 1 and "no checkpoint of trial" in error_lines[0]
+    for checkpoint in checkpoints:
+        os.rename(os.path.join(checkpoint, "manifest.json.aside"),
+                  os.path.join(checkpoint, "manifest.json"))
+
+    # The two newest checkpoints are damaged (as by a crash while they were written; Tune
+    # restores from the newest one its experiment state had registered, one of these): the
+    # restore passes over them to an intact one, says so in a line each, and finishes the run.
+    for checkpoint in checkpoints[-2:]:
+        with open(os.path.join(checkpoint, "algorithm.npz"), "r+b") as file:
+            file.truncate(1000)
     start = time.time()
-    result = softlearning("run_example_local", "examples.development", "--restore",
-                          experiment_dir, "--cpus", "1")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    code, out, err = run_cli("run_example_local", "examples.development", "--restore",
+                             experiment_dir)
+    assert code == 0, out[-3000:] + err[-3000:]
+    skipped = [line for line in (out + err).splitlines() if "skipping checkpoint" in line]
+    assert skipped and all("algorithm.npz is truncated" in line for line in skipped), out + err
+    assert any(os.path.basename(checkpoints[-2]) in line for line in skipped)
+    first_epoch = [line for line in out.splitlines() if "timestep " in line][0]
+    assert "timestep 200/" not in first_epoch  # resumed from a checkpoint, not from the start
     print(f"killed after {killed_after:.1f} s; restore finished in {time.time() - start:.1f} s")
     experiment = final_checkpoint_experiment(experiment_dir)
     assert experiment.sampler.total_samples == EPOCHS * EPOCH_LENGTH
@@ -90,11 +122,11 @@ def test_driver_killed_with_sigkill_then_restored(tmp_path):
     assert_pool_has_every_transition_once(experiment.pool, EPOCHS * EPOCH_LENGTH)
 
 
-def test_a_dead_trial_worker_is_restarted_from_its_last_checkpoint(tmp_path):
-    result = softlearning("run_example_local", "tests.scripts.crashing_example",
-                          "--exp-name", "crash", "--local-dir", str(tmp_path),
-                          "--max-failures", "1", *run_flags())
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+def test_a_dead_trial_worker_is_restarted_from_its_last_checkpoint(run_cli, tmp_path):
+    code, out, err = run_cli("run_example_local", "tests.scripts.crashing_example",
+                             "--exp-name", "crash", "--local-dir", str(tmp_path),
+                             "--max-failures", "1", *run_flags())
+    assert code == 0, out[-3000:] + err[-3000:]
     assert (tmp_path / "crashed-once").exists()  # the fault really happened
     experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / "*-crash"))
     experiment = final_checkpoint_experiment(experiment_dir)
@@ -102,9 +134,9 @@ def test_a_dead_trial_worker_is_restarted_from_its_last_checkpoint(tmp_path):
     assert_pool_has_every_transition_once(experiment.pool, EPOCHS * EPOCH_LENGTH)
 
 
-def test_failing_trial_without_retries_fails_the_command(tmp_path):
-    result = softlearning("run_example_local", "tests.scripts.crashing_example",
-                          "--exp-name", "crash", "--local-dir", str(tmp_path),
-                          "--max-failures", "0", *run_flags(epochs=3))
-    assert result.returncode == 1
-    assert "trial failed" in result.stderr
+def test_failing_trial_without_retries_fails_the_command(run_cli, tmp_path):
+    code, _, err = run_cli("run_example_local", "tests.scripts.crashing_example",
+                           "--exp-name", "crash", "--local-dir", str(tmp_path),
+                           "--max-failures", "0", *run_flags(epochs=3))
+    assert code == 1
+    assert re.search(r"trial \S+ failed: ", err), err[-2000:]

@@ -48,6 +48,7 @@ def sac(tmp_path_factory):
     return checkpoint_dir, export_dir
 
 
+@pytest.mark.integration
 def test_checkpoint_and_export_give_the_same_deterministic_returns(sac):
     checkpoint_dir, export_dir = sac
     flags = ["--num-rollouts", 3, "--max-path-length", 50, "--seed", 3]
@@ -86,7 +87,7 @@ def test_seeded_stochastic_rollouts_repeat(sac, capsys, which):
 
 @pytest.mark.parametrize("argv, message", [
     (["{tmp}/nope"], "no such directory"),
-    (["{tmp}"], "neither a checkpoint directory"),
+    (["{tmp}"], "is not a checkpoint directory"),
     (["{checkpoint}", "--num-rollouts", "0"], "must be a positive integer"),
     (["{checkpoint}", "--video-save-path", "{tmp}/out.avi"], "use a .mp4 or .gif"),
     (["{checkpoint}", "--video-save-path", "{tmp}/missing/out.gif"], "does not exist"),
@@ -110,6 +111,7 @@ def test_mp4_without_imageio_ffmpeg_suggests_gif(sac, tmp_path, capsys):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.integration
 def test_pendulum_video_or_a_clear_error(sac, tmp_path):
     video = tmp_path / "pendulum.gif"
     result = run("simulate_policy", sac[1], "--num-rollouts", 1, "--max-path-length", 5,
@@ -124,6 +126,7 @@ def test_pendulum_video_or_a_clear_error(sac, tmp_path):
         assert video.is_file()
 
 
+@pytest.mark.integration
 def test_mujoco_video_is_rendered_apart_from_tensorflow(tmp_path):
     """TensorFlow and Mesa's GL crash in one process: the frames come from a replay."""
     imageio = pytest.importorskip("imageio")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from examples.development.variants import get_variant
+from softlearning_tf2.experiments.variants import get_variant
 from examples.multi_goal.main import MultiGoalExperiment
 from examples.multi_goal.plotting import goal_counts, plot_paths, stochastic_rollouts
 

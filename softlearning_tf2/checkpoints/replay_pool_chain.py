@@ -4,17 +4,16 @@ Each checkpoint stores only the transitions added since the previous checkpoint 
 ``replay_pool_chunk.npz``, covering sample indices [start, end) of the pool's history) and the
 pool's counters. Restoring from a checkpoint rebuilds the pool from the chain of chunks in that
 checkpoint and its sibling checkpoints (the other ``checkpoint_*`` directories of the trial),
-newest first, back to where the pool's capacity makes older transitions irrelevant.
+newest first, back to where the pool's capacity makes older transitions irrelevant. A sibling
+whose files do not verify is passed over for another that holds the same samples.
 """
 import os
 
 import numpy as np
 
-from softlearning_tf2.replay_pools.simple_replay_pool import FIELDS
-from softlearning_tf2.utils.checkpoints import (
-    STATE_FILE, CorruptCheckpointError, load_arrays, load_json, save_arrays, verify_manifest)
-
-CHUNK_FILE = "replay_pool_chunk.npz"
+from softlearning_tf2.checkpoints.files import (
+    CHECKPOINT_PREFIX, CHUNK_FILE, STATE_FILE, CheckpointError, load_arrays, load_json,
+    save_arrays, verify_manifest)
 
 
 def save_chunk(pool, directory, saved_up_to):
@@ -30,7 +29,7 @@ def _chunk_info(directory):
     try:
         pool_state = load_json(os.path.join(directory, STATE_FILE))["replay_pool"]
         return int(pool_state["chunk_start"]), int(pool_state["chunk_end"])
-    except (OSError, KeyError, TypeError, ValueError):
+    except (CheckpointError, KeyError, TypeError, ValueError):
         return None
 
 
@@ -39,7 +38,7 @@ def _candidates(checkpoint_dir):
     checkpoint_dir = os.path.abspath(checkpoint_dir)
     parent = os.path.dirname(checkpoint_dir)
     siblings = sorted((os.path.join(parent, name) for name in os.listdir(parent)
-                       if name.startswith("checkpoint_")), reverse=True)
+                       if name.startswith(CHECKPOINT_PREFIX)), reverse=True)
     for directory in [checkpoint_dir] + [path for path in siblings if path != checkpoint_dir]:
         if os.path.isfile(os.path.join(directory, CHUNK_FILE)):
             info = _chunk_info(directory)
@@ -47,30 +46,44 @@ def _candidates(checkpoint_dir):
                 yield directory, info
 
 
-def load_chain(checkpoint_dir, samples_added, max_size):
-    """The newest ``min(samples_added, max_size)`` transitions, oldest first, from the chain."""
+def _verified_chunk(directory, start, end, verify):
+    if verify:
+        verify_manifest(directory, [CHUNK_FILE])
+    chunk = load_arrays(os.path.join(directory, CHUNK_FILE))
+    if len(chunk["rewards"]) != end - start:
+        raise CheckpointError(f"{directory}/{CHUNK_FILE} holds {len(chunk['rewards'])} "
+                              f"transitions, expected {end - start}")
+    return chunk
+
+
+def load_chain(checkpoint_dir, samples_added, max_size, fields):
+    """The newest ``min(samples_added, max_size)`` transitions, oldest first, from the chain.
+
+    ``checkpoint_dir`` itself is taken as verified by the caller; siblings are verified here.
+    """
+    checkpoint_dir = os.path.abspath(checkpoint_dir)
     lower_bound = max(0, samples_added - max_size)
     candidates = list(_candidates(checkpoint_dir))
     parts, needed_end = [], samples_added
     while needed_end > lower_bound:
-        match = next((entry for entry in candidates if entry[1][1] == needed_end), None)
-        if match is None:
-            raise CorruptCheckpointError(
+        chunk, problems = None, []
+        for directory, (start, end) in candidates:
+            if end != needed_end:
+                continue
+            try:
+                chunk = _verified_chunk(directory, start, end, directory != checkpoint_dir)
+                break
+            except CheckpointError as error:
+                problems.append(str(error))
+        if chunk is None:
+            reason = f" ({'; '.join(problems)})" if problems else " (a checkpoint was deleted?)"
+            raise CheckpointError(
                 f"the replay pool of {checkpoint_dir} cannot be rebuilt: no checkpoint of this "
-                f"trial holds transitions up to sample {needed_end} (a checkpoint directory "
-                f"was deleted?)")
-        directory, (start, end) = match
-        if directory != os.path.abspath(checkpoint_dir):
-            verify_manifest(directory)
-        chunk = load_arrays(os.path.join(directory, CHUNK_FILE))
-        if len(chunk["rewards"]) != end - start:
-            raise CorruptCheckpointError(f"{directory}/{CHUNK_FILE} holds "
-                                         f"{len(chunk['rewards'])} transitions, expected "
-                                         f"{end - start}")
+                f"trial holds transitions up to sample {needed_end}{reason}")
         parts.insert(0, chunk)
         needed_end = start
     if not parts:
-        return {name: np.zeros((0,)) for name in FIELDS}
-    transitions = {name: np.concatenate([part[name] for part in parts]) for name in FIELDS}
+        return {name: np.zeros((0,)) for name in fields}
+    transitions = {name: np.concatenate([part[name] for part in parts]) for name in fields}
     keep = samples_added - lower_bound
     return {name: values[-keep:] for name, values in transitions.items()}

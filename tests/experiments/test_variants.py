@@ -1,8 +1,9 @@
 import pytest
 from ray import tune
 
-from examples.development.variants import get_variant
-from examples.utils import apply_overrides, count_trials, parse_override_value
+from softlearning_tf2.experiments.command_line import count_trials, search_space_entries
+from softlearning_tf2.experiments.variants import (
+    apply_overrides, get_variant, keyword_overrides, parse_override_value)
 
 
 def base():
@@ -41,3 +42,21 @@ def test_search_spaces_and_trial_counts():
                                        "algorithm_params.config.discount=grid:0.9,0.95,0.99"])
     assert count_trials(variant) == 6
     assert count_trials(variant, num_samples=2) == 12
+    assert [path for path, _ in search_space_entries(variant)] == [
+        "algorithm_params.config.discount", "algorithm_params.config.tau"]
+
+
+def test_keyword_overrides_name_entries_by_their_last_part():
+    variant = keyword_overrides(base(), {"n_epochs": 3, "policy_params.config.squash": False})
+    assert variant["algorithm_params"]["config"]["n_epochs"] == 3
+    assert variant["policy_params"]["config"]["squash"] is False
+    with pytest.raises(ValueError, match="'hidden_layer_sizes' names several entries.*"
+                                         "policy_params.config.hidden_layer_sizes"):
+        keyword_overrides(base(), {"hidden_layer_sizes": [8]})
+    with pytest.raises(ValueError, match="'n_epoch' names no entry.*n_epochs"):
+        keyword_overrides(base(), {"n_epoch": 3})
+
+
+def test_unknown_algorithm_is_named_with_the_choices():
+    with pytest.raises(ValueError, match="'PPO'.*SAC, SACV, SQL"):
+        get_variant("PPO", "gymnasium", "HalfCheetah", "v5", 0)

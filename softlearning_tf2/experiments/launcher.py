@@ -11,7 +11,10 @@ import math
 import os
 import sys
 
-from examples.utils import count_trials, random_seed, search_space_entries, to_json, value_at
+from softlearning_tf2.experiments.command_line import (
+    count_trials, search_space_entries, to_json)
+from softlearning_tf2.utils.quiet import VERBOSE_VARIABLE, import_tensorflow, verbose
+from softlearning_tf2.utils.random import random_seed
 
 LOOPBACK = "127.0.0.1"
 REPORTED_METRICS = {
@@ -35,7 +38,7 @@ def configure_local_ray_environment():
     otherwise reserves for macOS and Windows, keeps every Ray server on 127.0.0.1. Usage
     statistics are off, and Tune's classic reporter (the one that takes our columns) is on.
     """
-    if "ray" in sys.modules:
+    if "ray" in sys.modules and os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER") != "0":
         raise RuntimeError("configure_local_ray_environment() must run before ray is imported")
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     configure_ray_client_environment()
@@ -58,6 +61,9 @@ def load_example(example_module_name, example_argv):
         raise UsageError(f"{example_module_name} is not an example module "
                          f"(it lacks {', '.join(missing)})")
     args = module.get_parser().parse_args(example_argv)
+    # Trial processes inherit these: TensorFlow's C++ log lines only with --verbose.
+    os.environ[VERBOSE_VARIABLE] = "1" if args.verbose else "0"
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0" if args.verbose else "3"
     if args.seed is None:
         args.seed = random_seed()
     args.exp_name = args.exp_name or args.algorithm
@@ -110,6 +116,10 @@ def _scheduler(args, variant_spec):
 
 def _reporter(variant_spec):
     from ray import tune
+
+    from softlearning_tf2.experiments.progress import TrialProgressReporter
+    if not verbose():
+        return TrialProgressReporter()
     parameters = {path.replace(".", "/"): path.rsplit(".", 1)[-1]
                   for path, _ in search_space_entries(variant_spec)}
     return tune.CLIReporter(metric_columns=REPORTED_METRICS, parameter_columns=parameters,
@@ -149,6 +159,7 @@ def run_tune_experiment(module, args, variant_spec, results_root):
         _trainable(module, args),
         param_space=variant_spec,
         tune_config=tune.TuneConfig(num_samples=1, trial_dirname_creator=trial_dirname,
+                                    reuse_actors=True,
                                     max_concurrent_trials=args.max_concurrent_trials,
                                     scheduler=_scheduler(args, variant_spec)),
         run_config=_run_config(args, variant_spec, name, storage_path),
@@ -159,15 +170,32 @@ def run_tune_experiment(module, args, variant_spec, results_root):
 
 
 def validate_restore_path(args):
+    """The experiment directory exists, and every trial that has checkpoints has one that
+    verifies (otherwise nothing can resume it: one line, exit 2, nothing started)."""
     if args.restore is None:
         return
     path = os.path.abspath(os.path.expanduser(args.restore))
     if not os.path.isdir(path):
         raise UsageError(f"--restore {args.restore}: no such directory")
     from ray import tune
+
+    from softlearning_tf2.checkpoints import CheckpointError, checkpoints_inside, verify_manifest
     if not tune.Tuner.can_restore(path):
         raise UsageError(f"--restore {args.restore}: not a Tune experiment directory "
                          f"(no experiment state in it)")
+    for trial_dir in sorted(os.listdir(path)):
+        checkpoints = checkpoints_inside(os.path.join(path, trial_dir))
+        problems = []
+        for checkpoint in reversed(checkpoints):
+            try:
+                verify_manifest(checkpoint)
+                break
+            except CheckpointError as error:
+                problems.append(str(error))
+        else:
+            if checkpoints:
+                raise UsageError(f"--restore {args.restore}: no checkpoint of trial "
+                                 f"{trial_dir} verifies (the newest: {problems[0]})")
 
 
 def run_example_local(example_module_name, example_argv):
@@ -178,15 +206,28 @@ def run_example_local(example_module_name, example_argv):
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [example_root(module), os.environ.get("PYTHONPATH")]))
     import ray
-    # address="local": always a new instance here, never a cluster that happens to be running.
-    ray.init(address="local", num_cpus=args.cpus, include_dashboard=False,
-             _node_ip_address=LOOPBACK, log_to_driver=True, logging_level="WARNING")
+    started_here = not ray.is_initialized()
+    if started_here:
+        # address="local": always a new instance here, never a cluster that happens to run.
+        with _quiet_start():
+            ray.init(address="local", num_cpus=args.cpus, include_dashboard=False,
+                     _node_ip_address=LOOPBACK, log_to_driver=True,
+                     logging_level="INFO" if verbose() else "ERROR")
     try:
         experiment_path, results = run_tune_experiment(module, args, variant_spec,
                                                        args.local_dir)
     finally:
-        ray.shutdown()
+        if started_here:
+            ray.shutdown()
     return summarize(experiment_path, results, variant_spec, args.metric, args.mode)
+
+
+def _quiet_start():
+    """Ray's start-up warnings off the terminal, unless verbose."""
+    import contextlib
+
+    from softlearning_tf2.utils.quiet import stderr_silenced
+    return contextlib.nullcontext() if verbose() else stderr_silenced()
 
 
 def run_example_ray(example_module_name, example_argv):
@@ -202,8 +243,9 @@ def run_example_ray(example_module_name, example_argv):
     validate_restore_path(args)
     import ray
     try:
-        ray.init(address=args.address, logging_level="WARNING", runtime_env={
-            "env_vars": {"PYTHONPATH": example_root(module)}})
+        ray.init(address=args.address, logging_level="INFO" if verbose() else "ERROR",
+                 runtime_env={"env_vars": {"PYTHONPATH": example_root(module),
+                                           VERBOSE_VARIABLE: "1" if verbose() else "0"}})
     except (ConnectionError, ValueError) as error:
         raise UsageError(f"cannot connect to the Ray cluster at {args.address}: {error}")
     try:
@@ -221,18 +263,17 @@ def _finite(value):
 def summarize(experiment_path, results, variant_spec, metric, mode):
     """Prints a table of the trials and the best one; writes ``summary.json`` beside them."""
     search_paths = [path for path, _ in search_space_entries(variant_spec)]
+    table = results.get_dataframe()
+    columns = {f"config/{path.replace('.', '/')}": path for path in search_paths}
     trials = []
-    for result in results:
-        metrics = result.metrics or {}
-        config = result.config or {}
+    for result, (_, row) in zip(results, table.iterrows()):
         trials.append({
             "trial": os.path.basename(result.path),
             "path": result.path,
-            "config": {path: value_at(config, path) for path in search_paths
-                       if config},
-            metric: metrics.get(metric),
-            "timestep": metrics.get("timestep"),
-            "epochs": metrics.get("training_iteration"),
+            "config": {path: _plain(row.get(column)) for column, path in columns.items()},
+            metric: _plain(row.get(metric)),
+            "timestep": _plain(row.get("timestep")),
+            "epochs": _plain(row.get("training_iteration")),
             "status": "ERROR" if result.error else "OK",
             "checkpoint": result.checkpoint.path if result.checkpoint else None,
         })
@@ -258,8 +299,26 @@ def summarize(experiment_path, results, variant_spec, metric, mode):
     print(f"summary: {os.path.join(experiment_path, SUMMARY_FILE)}", flush=True)
     for result in results:
         if result.error:
-            print(f"softlearning: trial failed: {result.error}", file=sys.stderr)
+            print(f"softlearning: trial {os.path.basename(result.path)} failed: "
+                  f"{_error_line(result.error)}", file=sys.stderr)
     return 1 if any(result.error for result in results) else 0
+
+
+def _plain(value):
+    """A pandas cell as plain JSON data (NaN and missing as None)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _error_line(error):
+    """The last line of a (Ray-wrapped) exception: its type and message, no traceback."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
 
 
 def format_table(headers, rows):
@@ -278,18 +337,20 @@ def run_example_debug(example_module_name, example_argv):
     if count_trials(variant_spec) != 1 or search_space_entries(variant_spec):
         raise UsageError("run_example_debug runs a single trial: remove search spaces "
                          "and --num-samples")
-    import tensorflow as tf
-    if args.run_eagerly:
-        tf.config.run_functions_eagerly(True)
-    experiment = module.get_experiment_class()(variant_spec)
-    while True:
-        diagnostics = experiment.train_epoch()
-        print(json.dumps({key: diagnostics[key] for key in
-                          ("epoch", "timestep", "evaluation/episode-reward-mean",
-                           "training/episode-reward-mean", "algorithm/alpha")
-                          if key in diagnostics}), flush=True)
-        if diagnostics["done"]:
-            return 0
+    tf = import_tensorflow()
+    tf.config.run_functions_eagerly(args.run_eagerly)
+    try:
+        experiment = module.get_experiment_class()(variant_spec)
+        while True:
+            diagnostics = experiment.train_epoch()
+            print(json.dumps({key: diagnostics[key] for key in
+                              ("epoch", "timestep", "evaluation/episode-reward-mean",
+                               "training/episode-reward-mean", "algorithm/alpha")
+                              if key in diagnostics}), flush=True)
+            if diagnostics["done"]:
+                return 0
+    finally:
+        tf.config.run_functions_eagerly(False)
 
 
 def run_example_dry(example_module_name, example_argv):

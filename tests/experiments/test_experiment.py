@@ -1,4 +1,5 @@
-"""The experiment a trial runs: built from a variant, saved and restored whole."""
+"""The experiment a trial runs (and the Python API): built from a variant, saved and restored
+whole."""
 import json
 import os
 import shutil
@@ -8,10 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from examples.development.main import Experiment
-from examples.development.variants import get_variant
-from examples.utils import apply_overrides
-from softlearning_tf2.utils.checkpoints import CorruptCheckpointError
+from softlearning_tf2.checkpoints import CheckpointError, to_arrays
+from softlearning_tf2.experiments.experiment import Experiment
+from softlearning_tf2.experiments.variants import apply_overrides, get_variant
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -33,8 +33,8 @@ def tiny_variant(seed=0, algorithm="SAC", domain="Pendulum", task="v1", extra=()
 
 
 def all_state(experiment):
-    arrays, data = experiment.algorithm.get_state()
-    return arrays, data, experiment.pool.state_dict()
+    arrays = to_arrays(*experiment.algorithm.checkpointables())
+    return arrays, experiment.algorithm.training_state(), experiment.pool.state_dict()
 
 
 @pytest.mark.parametrize("algorithm", ["SAC", "SACV", "SQL"])
@@ -69,7 +69,7 @@ def test_restore_from_an_incomplete_checkpoint_names_the_missing_file(tmp_path):
     experiment = Experiment(tiny_variant())
     experiment.save(str(tmp_path))
     os.remove(tmp_path / "algorithm.npz")
-    with pytest.raises(CorruptCheckpointError, match="algorithm.npz is missing"):
+    with pytest.raises(CheckpointError, match="algorithm.npz is missing"):
         Experiment(tiny_variant()).restore(str(tmp_path))
 
 
@@ -80,7 +80,7 @@ def test_truncated_checkpoint_file_is_named_and_nothing_changes(tmp_path):
     path = tmp_path / "algorithm.npz"
     path.write_bytes(path.read_bytes()[:1000])
     before = {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)}
-    with pytest.raises(CorruptCheckpointError, match=r"algorithm.npz is truncated"):
+    with pytest.raises(CheckpointError, match=r"algorithm.npz is truncated"):
         Experiment(tiny_variant()).restore(str(tmp_path))
     assert {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)} == before
 
@@ -102,13 +102,13 @@ def test_replay_pool_is_saved_incrementally_and_rebuilt_from_the_chain(tmp_path)
         np.testing.assert_array_equal(restored.pool.last_n_batch(300)[field], values)
     # The chain needs checkpoint 1 (samples 120..240); losing it is a clear error.
     shutil.rmtree(tmp_path / "checkpoint_000001")
-    with pytest.raises(CorruptCheckpointError, match="cannot be rebuilt"):
+    with pytest.raises(CheckpointError, match="cannot be rebuilt"):
         Experiment(variant).restore(str(tmp_path / "checkpoint_000002"))
 
 
 RESUME_IN_NEW_PROCESS = """
 import json, sys
-from examples.development.main import Experiment
+from softlearning_tf2.experiments.experiment import Experiment
 variant = json.load(open(sys.argv[1]))
 experiment = Experiment(variant)
 experiment.restore(sys.argv[2])
@@ -117,6 +117,7 @@ experiment.save(sys.argv[3])
 """
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("algorithm", ["SAC", "SQL"])
 def test_resume_in_a_new_process_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm):
     # Epochs of 200 steps end on Pendulum's episode boundaries (200-step time limit).
@@ -164,3 +165,40 @@ def test_nonfinite_training_stops_and_the_last_checkpoint_stays_restorable(tmp_p
     restored = Experiment(tiny_variant())
     restored.restore(str(tmp_path / "checkpoint_000000"))
     assert restored.train_epoch()["timestep"] == 240
+
+
+@pytest.mark.parametrize("algorithm", ["SAC", "SQL"])
+def test_diagnostics_do_not_change_training(algorithm):
+    """Diagnostics draw their batch and noise from streams of their own."""
+    plain = Experiment(tiny_variant(algorithm=algorithm))
+    plain.train_epoch()
+    plain.train_epoch()
+    observed = Experiment(tiny_variant(algorithm=algorithm))
+    for _ in range(2):
+        for _ in range(3):
+            observed.algorithm.get_diagnostics()
+        observed.train_epoch()
+    arrays, _, pool = all_state(plain)
+    observed_arrays, _, observed_pool = all_state(observed)
+    for key in arrays:
+        np.testing.assert_array_equal(arrays[key], observed_arrays[key], err_msg=key)
+    np.testing.assert_array_equal(pool["transitions"]["actions"],
+                                  observed_pool["transitions"]["actions"])
+
+
+def test_python_api_builds_trains_saves_loads_and_acts(tmp_path):
+    experiment = Experiment.from_defaults(
+        "SAC", domain="Pendulum", seed=0, n_epochs=2, epoch_length=60,
+        n_initial_exploration_steps=30, min_pool_size=30, batch_size=16,
+        overrides={"policy_params.config.hidden_layer_sizes": [8],
+                   "Q_params.config.hidden_layer_sizes": [8]})
+    results = experiment.train()
+    assert [result["timestep"] for result in results] == [60, 120]
+    assert experiment.train() == [] and experiment.diagnostics == results
+    experiment.save(str(tmp_path / "checkpoint_000002"))
+    loaded = Experiment.load(str(tmp_path / "checkpoint_000002"))
+    observation = np.array([1.0, 0.0, 0.5], np.float32)
+    np.testing.assert_array_equal(loaded.act(observation), experiment.act(observation))
+    normalized = experiment.policy.action(observation, deterministic=True)
+    np.testing.assert_allclose(experiment.act(observation), 2.0 * normalized)  # torque bounds
+    assert loaded.algorithm.epoch == 2 and loaded.pool.size == 120

@@ -1,0 +1,88 @@
+"""What SAC, SACV and SQL share: soft Q functions, target networks, optimizers, diagnostics."""
+import tensorflow as tf
+
+from softlearning_tf2.algorithms.common import (
+    Adam, Q_regression_step, clone_as_target, update_target_models)
+from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
+from softlearning_tf2.algorithms.temperature import Temperature
+from softlearning_tf2.algorithms.validation import check_hyperparameters
+
+
+class SoftQAlgorithm(RLAlgorithm):
+    """An algorithm that regresses soft Q functions onto a soft Bellman target.
+
+    Holds the Q functions (``Qs``: one, or two for clipped double-Q) with one Adam each, the
+    policy's Adam, the reward scale and discount of the target, and the target networks:
+    ``_add_target(name, model)`` makes a Polyak-averaged copy of any network (SAC's Qs, SACV's
+    V, SQL's Qs) and ``_update_targets`` moves every copy by ``tau`` every
+    ``target_update_interval`` updates. Every network, target and optimizer made here is
+    registered for checkpoints.
+    """
+
+    def __init__(self, *, Qs, policy_lr=3e-4, Q_lr=3e-4, reward_scale=1.0, discount=0.99,
+                 tau=5e-3, target_update_interval=1, **kwargs):
+        super().__init__(**kwargs)
+        check_hyperparameters(policy_lr=policy_lr, Q_lr=Q_lr, reward_scale=reward_scale,
+                              discount=discount, tau=tau,
+                              target_update_interval=target_update_interval)
+        self._Qs = tuple(Qs)
+        self._reward_scale = float(reward_scale)
+        self._discount = float(discount)
+        self._tau = float(tau)
+        self._target_update_interval = int(target_update_interval)
+        self._target_pairs = []
+        for index, Q in enumerate(self._Qs):
+            self._track_model(f"Q_{index}", Q)
+        self._Q_optimizers = tuple(
+            self._add_optimizer(f"Q_{index}", Q.trainable_variables, Q_lr)
+            for index, Q in enumerate(self._Qs))
+        self._policy_optimizer = self._add_optimizer(
+            "policy", self._policy.trainable_variables, policy_lr)
+
+    @property
+    def Qs(self):
+        return self._Qs
+
+    def _add_optimizer(self, name, variables, learning_rate):
+        """An Adam for ``variables``, built now so that checkpoints hold its slots."""
+        optimizer = Adam(learning_rate=learning_rate, name=f"{name}_adam")
+        optimizer.build(variables)
+        return self._track_optimizer(name, optimizer)
+
+    def _add_target(self, name, model):
+        """A Polyak-averaged copy of ``model``, starting from its weights."""
+        target = clone_as_target(model)
+        self._target_pairs.append((model, target))
+        return self._track_model(name, target)
+
+    def _add_temperature(self, **config):
+        """A ``Temperature`` (learned or fixed alpha) over this task's action dimension."""
+        temperature = Temperature(self._training_environment.action_space.shape[0], **config)
+        self._track_variable("log_alpha", temperature.log_alpha)
+        self._track_optimizer("alpha", temperature.optimizer)
+        return temperature
+
+    def _update_targets(self):
+        """Polyak averaging of every target, every ``target_update_interval`` updates."""
+        if self._update_count % self._target_update_interval == 0:
+            models, targets = zip(*self._target_pairs)
+            update_target_models(models, targets, self._tau)
+
+    def _bellman_target(self, batch, next_values):
+        """reward_scale * r + discount * (1 - terminal) * V(s'), held constant."""
+        return tf.stop_gradient(
+            self._reward_scale * batch["rewards"]
+            + self._discount * (1.0 - batch["terminals"]) * next_values)
+
+    def _update_Qs(self, batch, Q_target):
+        """One Adam step on each 0.5 * mean((Q_i(s, a) - Q_target)^2)."""
+        return Q_regression_step(self._Qs, self._Q_optimizers, batch["observations"],
+                                 batch["actions"], Q_target)
+
+    @staticmethod
+    def _Q_diagnostics(Q_target, Q_values, Q_losses):
+        diagnostics = {"Q_target-mean": tf.reduce_mean(Q_target)}
+        for index, (Q_value, Q_loss) in enumerate(zip(Q_values, Q_losses)):
+            diagnostics[f"Q_{index}-mean"] = tf.reduce_mean(Q_value)
+            diagnostics[f"Q_{index}_loss"] = Q_loss
+        return diagnostics

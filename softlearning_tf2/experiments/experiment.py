@@ -1,0 +1,205 @@
+"""One trial as a Python object: build from a variant, train, save, load, act, export.
+
+``Experiment`` knows nothing of Ray or Tune: a notebook uses it directly, ``run_example_debug``
+runs it in-process, and the Tune runner (``tune_runner.ExperimentRunner``) wraps it.
+
+    from softlearning_tf2 import Experiment
+    experiment = Experiment.from_defaults("SAC", domain="Pendulum", seed=0, n_epochs=3)
+    experiment.train()
+    experiment.save("checkpoints/pendulum")
+    restored = Experiment.load("checkpoints/pendulum")
+    action = restored.act(observation)   # in the environment's own bounds
+"""
+import numpy as np
+
+from softlearning_tf2.utils.quiet import import_tensorflow
+
+tf = import_tensorflow()  # before anything else imports it: quietly, unless verbose
+
+from softlearning_tf2.algorithms.utils import get_algorithm_from_variant  # noqa: E402
+from softlearning_tf2.checkpoints import (  # noqa: E402
+    Checkpoint, CheckpointError, newest_readable, to_arrays, write_checkpoint)
+from softlearning_tf2.environments.utils import (  # noqa: E402
+    get_environment_from_params, validate_environment_name)
+from softlearning_tf2.experiments.variants import (  # noqa: E402
+    default_task, get_variant, keyword_overrides)
+from softlearning_tf2.policies.utils import (  # noqa: E402
+    get_exploration_policy_from_variant, get_policy_from_variant)
+from softlearning_tf2.replay_pools.simple_replay_pool import FIELDS  # noqa: E402
+from softlearning_tf2.replay_pools.utils import get_replay_pool_from_variant  # noqa: E402
+from softlearning_tf2.samplers.utils import get_sampler_from_variant  # noqa: E402
+from softlearning_tf2.utils.random import component_seed  # noqa: E402
+from softlearning_tf2.value_functions.utils import (  # noqa: E402
+    get_Q_functions_from_variant, get_V_function_from_variant)
+
+
+_READ_FROM_CHECKPOINT = object()
+
+
+def configure_tensorflow_threads(run_params):
+    """Sets TF's thread pools; only possible before TF runs its first op in this process."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(run_params["tf_intra_op_threads"])
+        tf.config.threading.set_inter_op_parallelism_threads(run_params["tf_inter_op_threads"])
+    except RuntimeError:
+        pass  # TF already initialized here (e.g. run_example_debug after other TF work)
+
+
+class Experiment:
+    """Environments, pool, sampler, networks and algorithm of one trial, built from a variant."""
+
+    def __init__(self, variant):
+        self.variant = variant
+        seed = int(variant["run_params"]["seed"])
+        environment_params = variant["environment_params"]
+        self.training_environment = get_environment_from_params(environment_params["training"])
+        self.evaluation_environment = get_environment_from_params(
+            environment_params["evaluation"])
+        self.evaluation_environment.reset(seed=component_seed(seed, "evaluation_environment"))
+
+        self.pool = get_replay_pool_from_variant(variant, self.training_environment,
+                                                 seed=component_seed(seed, "replay_pool"))
+        self.sampler = get_sampler_from_variant(variant)
+        self.policy = get_policy_from_variant(variant, self.training_environment,
+                                              seed=component_seed(seed, "policy"))
+        self.initial_exploration_policy = get_exploration_policy_from_variant(
+            variant, self.training_environment, seed=component_seed(seed, "exploration"))
+        self.networks = self._build_value_functions(seed)
+        self.sampler.initialize(self.training_environment, self.policy, self.pool,
+                                seed=component_seed(seed, "training_environment"))
+        self.algorithm = get_algorithm_from_variant(
+            variant, training_environment=self.training_environment,
+            evaluation_environment=self.evaluation_environment, policy=self.policy,
+            initial_exploration_policy=self.initial_exploration_policy, pool=self.pool,
+            sampler=self.sampler, diagnostics_seed=component_seed(seed, "diagnostics"),
+            **self.networks)
+        self._pool_saved_up_to = 0  # sample index up to which checkpoints hold the pool
+        self.diagnostics = []  # one dict per epoch trained by this object
+
+    @classmethod
+    def from_defaults(cls, algorithm="SAC", domain="Pendulum", task=None, *, seed=0,
+                      universe="gymnasium", overrides=None, **keyword_values):
+        """The default variant of ``algorithm`` on ``universe/domain/task``, changed by
+        ``overrides`` (``{"dotted.path": value}``) and by ``keyword_values``, each naming an
+        entry by its last part where that is unique (``n_epochs=3``, ``batch_size=64``)."""
+        task = task or default_task(universe, domain)
+        validate_environment_name(universe, domain, task)
+        variant = get_variant(algorithm, universe, domain, task, seed)
+        variant = keyword_overrides(variant, {**(overrides or {}), **keyword_values})
+        return cls(variant)
+
+    @classmethod
+    def load(cls, checkpoint_dir):
+        """The experiment saved in ``checkpoint_dir``, rebuilt from its variant and restored."""
+        checkpoint = Checkpoint.read(checkpoint_dir)
+        experiment = cls(checkpoint.variant)
+        experiment._restore_from(checkpoint)
+        return experiment
+
+    def _build_value_functions(self, seed):
+        """The algorithm's value networks: ``Qs`` always, ``V`` where the variant has one."""
+        networks = {"Qs": get_Q_functions_from_variant(self.variant, self.training_environment,
+                                                       seed=component_seed(seed, "Q"))}
+        if "V_params" in self.variant:
+            networks["V"] = get_V_function_from_variant(self.variant, self.training_environment,
+                                                        seed=component_seed(seed, "V"))
+        return networks
+
+    # -- Training ------------------------------------------------------------------------------
+    def train_epoch(self):
+        diagnostics = self.algorithm.train_epoch()
+        diagnostics["done"] = self.algorithm.done
+        self.diagnostics.append(diagnostics)
+        return diagnostics
+
+    def train(self, epochs=None):
+        """Trains ``epochs`` more epochs (default: to the variant's ``n_epochs``); returns
+        their diagnostics, one dict per epoch."""
+        results = []
+        while not self.algorithm.done and (epochs is None or len(results) < epochs):
+            results.append(self.train_epoch())
+        return results
+
+    # -- Acting --------------------------------------------------------------------------------
+    def act(self, observation, deterministic=True):
+        """The policy's action for one observation, in the environment's own action bounds."""
+        action = self.policy.action(np.asarray(observation, np.float32), deterministic)
+        return self.training_environment.to_environment_actions(action)
+
+    def export(self, output_dir, format="saved_model", overwrite=False):
+        """Saves a checkpoint into ``output_dir``'s staging area and exports the policy from it:
+        see ``softlearning_tf2.policies.export``; returns the export's metadata."""
+        from softlearning_tf2.policies.export import export_policy
+
+        return export_policy(self.checkpoint_view(), output_dir, format=format,
+                             overwrite=overwrite)
+
+    def checkpoint_view(self):
+        """This experiment's state as a ``Checkpoint`` in memory (nothing written)."""
+        return Checkpoint(None, self.variant, self.algorithm.training_state(),
+                          to_arrays(*self.algorithm.checkpointables()))
+
+    # -- Checkpoints ---------------------------------------------------------------------------
+    def save(self, checkpoint_dir):
+        """Writes the whole trial state into ``checkpoint_dir`` (see softlearning_tf2.checkpoints).
+
+        The replay pool is saved incrementally: only the transitions added since the previous
+        save. A path in progress is not saved: after a restore, sampling starts a new episode.
+        """
+        training_state = self.algorithm.training_state()
+        training_state["replay_pool"] = {"samples_added": self.pool.samples_added,
+                                         "rng_state": self.pool.rng_state}
+        training_state["environment_rng_states"] = {
+            "training": environment_rng_state(self.training_environment),
+            "evaluation": environment_rng_state(self.evaluation_environment)}
+        keep_pool = self.variant["run_params"]["checkpoint_replay_pool"]
+        self._pool_saved_up_to = write_checkpoint(
+            checkpoint_dir, self.variant, to_arrays(*self.algorithm.checkpointables()),
+            training_state, pool=self.pool if keep_pool else None,
+            pool_saved_up_to=self._pool_saved_up_to)
+
+    def restore(self, checkpoint_dir):
+        """Loads a checkpoint written by ``save``, after verifying every file's checksum."""
+        self._restore_from(Checkpoint.read(checkpoint_dir))
+
+    def restore_newest_readable(self, checkpoint_dir, report=None):
+        """Restores ``checkpoint_dir``, or the newest older checkpoint of its trial that can be
+        read and verified, telling ``report`` one line per checkpoint passed over; returns the
+        path restored."""
+        def read(path):
+            checkpoint = Checkpoint.read(path)
+            return checkpoint, self._pool_transitions(checkpoint)
+        path, (checkpoint, transitions) = newest_readable(checkpoint_dir, read, report)
+        self._restore_from(checkpoint, transitions)
+        return path
+
+    def _pool_transitions(self, checkpoint):
+        return checkpoint.pool_transitions(self.pool.max_size, FIELDS)
+
+    def _restore_from(self, checkpoint, transitions=_READ_FROM_CHECKPOINT):
+        # Everything is read and verified before anything is changed.
+        if transitions is _READ_FROM_CHECKPOINT:
+            transitions = self._pool_transitions(checkpoint)
+        checkpoint.assign_to(*self.algorithm.checkpointables())
+        data = checkpoint.training_state
+        self.algorithm.load_training_state(data)
+        pool_state = data["replay_pool"]
+        if transitions is not None:
+            self.pool.load_state_dict({"transitions": transitions, **pool_state})
+            self._pool_saved_up_to = pool_state["samples_added"]
+        for name, environment in (("training", self.training_environment),
+                                  ("evaluation", self.evaluation_environment)):
+            set_environment_rng_state(environment, data["environment_rng_states"][name])
+
+
+def environment_rng_state(environment):
+    """The gymnasium environment's random state (JSON-able)."""
+    return environment.unwrapped.np_random.bit_generator.state
+
+
+def set_environment_rng_state(environment, state):
+    if state is not None:
+        environment.unwrapped.np_random.bit_generator.state = state
+
+
+__all__ = ["CheckpointError", "Experiment", "configure_tensorflow_threads"]

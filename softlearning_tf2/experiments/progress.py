@@ -1,0 +1,70 @@
+"""What a running experiment prints: one line per trial result, with the time left."""
+import sys
+import time
+
+from ray.tune import ProgressReporter
+
+
+def format_duration(seconds):
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def total_timesteps(config):
+    algorithm = config.get("algorithm_params", {}).get("config", {})
+    try:
+        return int(algorithm["n_epochs"]) * int(algorithm["epoch_length"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def progress_line(trial_name, result, total):
+    """``trial: timestep 3000/10000 (30%), eval return -812.4, left ~0:42``."""
+    timestep = result.get("timestep", 0)
+    parts = [f"timestep {timestep}" + (f"/{total} ({100 * timestep / total:.0f}%)"
+                                       if total else "")]
+    evaluation = result.get("evaluation/episode-reward-mean")
+    if evaluation is not None:
+        parts.append(f"eval return {evaluation:.1f}")
+    elapsed = result.get("time_total_s")
+    if total and timestep and elapsed:
+        parts.append(f"left ~{format_duration(elapsed / timestep * max(total - timestep, 0))}")
+    return f"{trial_name}: {', '.join(parts)}"
+
+
+class TrialProgressReporter(ProgressReporter):
+    """Tune's reporter interface, printing one line per new trial result and per trial that
+    ends (status TERMINATED or ERROR), instead of a status table every few seconds."""
+
+    def __init__(self):
+        self._reported = {}  # trial id -> (status, training_iteration) last printed
+        self._start = time.time()
+
+    def setup(self, start_time=None, total_samples=None, metric=None, mode=None, **kwargs):
+        self._start = start_time or self._start
+
+    def _state(self, trial):
+        result = trial.last_result or {}
+        return trial.status, result.get("training_iteration")
+
+    def should_report(self, trials, done=False):
+        return any(self._reported.get(trial.trial_id) != self._state(trial) for trial in trials)
+
+    def report(self, trials, done, *sys_info):
+        for trial in trials:
+            state = self._state(trial)
+            if self._reported.get(trial.trial_id) == state:
+                continue
+            previous_status = (self._reported.get(trial.trial_id) or (None, None))[0]
+            self._reported[trial.trial_id] = state
+            seed = (trial.config.get("run_params") or {}).get("seed")
+            name = f"trial {trial.trial_id} (seed {seed})"
+            if trial.status in ("TERMINATED", "ERROR") and previous_status != trial.status:
+                how = "finished" if trial.status == "TERMINATED" else "failed"
+                print(f"{name}: {how} after {format_duration(time.time() - self._start)}",
+                      file=sys.stdout, flush=True)
+            elif state[1] is not None:
+                print(progress_line(name, trial.last_result, total_timesteps(trial.config)),
+                      file=sys.stdout, flush=True)

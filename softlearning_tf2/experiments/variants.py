@@ -1,0 +1,276 @@
+"""Default variants, and overrides of them: the one place where defaults live.
+
+A variant is a plain dict (JSON-able) that says everything about one trial: the environment,
+the policy, the value functions, the algorithm and its training loop, the replay pool, the
+sampler and the run's seed and threads. ``get_variant`` gives the defaults: the reference
+hyperparameters per algorithm (arXiv:1812.05905, 1801.01290, 1702.08165) and per environment.
+``apply_overrides`` sets entries by dotted path (the CLI's ``--set``, which may also hold Tune
+search spaces); ``keyword_overrides`` does the same by leaf name for the Python API.
+"""
+import copy
+import json
+
+from softlearning_tf2.algorithms.validation import check_hyperparameters
+
+SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
+
+ALGORITHMS = ("SAC", "SACV", "SQL")
+
+TRAINING_LOOP_PARAMS = {
+    "batch_size": 256,
+    "n_train_repeat": 1,
+    "train_every_n_steps": 1,
+    "eval_n_episodes": 1,
+    "eval_deterministic": True,
+    "fuse_train_repeats": True,
+}
+
+SAC_PARAMS = {
+    "policy_lr": 3e-4,
+    "Q_lr": 3e-4,
+    "alpha_lr": 3e-4,
+    "reward_scale": 1.0,
+    "target_entropy": "auto",
+    "initial_alpha": 1.0,
+    "fixed_alpha": None,
+    "discount": 0.99,
+    "tau": 5e-3,
+    "target_update_interval": 1,
+}
+
+ALGORITHM_PARAMS_BASE = {
+    # arXiv:1812.05905: learned temperature, reward scale 1.
+    "SAC": {"class_name": "SAC", "config": {**SAC_PARAMS, **TRAINING_LOOP_PARAMS}},
+    # arXiv:1801.01290: temperature fixed at 1, the reward scale (per domain, below) sets the
+    # balance between reward and entropy.
+    "SACV": {"class_name": "SACV",
+             "config": {**SAC_PARAMS, "V_lr": 3e-4, "fixed_alpha": 1.0,
+                        **TRAINING_LOOP_PARAMS}},
+    # arXiv:1702.08165: temperature 1, reward scale per domain (below), batch 128.
+    "SQL": {"class_name": "SQL",
+            "config": {"policy_lr": 3e-4, "Q_lr": 3e-4, "reward_scale": 1.0, "discount": 0.99,
+                       "tau": 5e-3, "target_update_interval": 1, "value_n_particles": 16,
+                       "kernel_n_particles": 16, "kernel_update_ratio": 0.5,
+                       **TRAINING_LOOP_PARAMS, "batch_size": 128}},
+}
+
+# The policy and Q functions each algorithm trains.
+POLICY_PARAMS = {
+    "SAC": {"class_name": "FeedforwardGaussianPolicy",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu", "squash": True}},
+    "SQL": {"class_name": "AmortizedSamplerPolicy",
+            "config": {"hidden_layer_sizes": [128, 128], "activation": "relu"}},
+}
+POLICY_PARAMS["SACV"] = POLICY_PARAMS["SAC"]
+Q_PARAMS = {
+    "SAC": {"class_name": "double_feedforward_Q_function",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
+    "SQL": {"class_name": "feedforward_Q_function",
+            "config": {"hidden_layer_sizes": [128, 128], "activation": "relu"}},
+}
+Q_PARAMS["SACV"] = Q_PARAMS["SAC"]
+
+# Reward scales of arXiv:1702.08165 (Appendix D) for SQL; Pendulum is not in the paper.
+SQL_REWARD_SCALES = {"Swimmer": 30.0, "Hopper": 30.0, "HalfCheetah": 30.0, "Walker2d": 10.0,
+                     "Ant": 300.0, "Humanoid": 100.0, "MultiGoal": 0.1, "Pendulum": 10.0}
+SQL_KERNEL_PARTICLES = {"MultiGoal": 32}
+
+# Reward scales of arXiv:1801.01290 (Appendix D) for the fixed-temperature algorithms.
+# Pendulum is not in the paper: 5 makes alpha = 1 act like alpha = 0.2 at scale 1.
+SACV_REWARD_SCALES = {"Hopper": 5.0, "Walker2d": 5.0, "HalfCheetah": 5.0, "Ant": 5.0,
+                      "Humanoid": 20.0, "Pendulum": 5.0}
+
+DEFAULT_MAX_PATH_LENGTH = 1000
+
+# Per (universe, domain): path length, number of epochs, epoch length (default 1000).
+DOMAIN_PARAMS = {
+    ("gymnasium", "Pendulum"): {"max_path_length": 200, "n_epochs": 10},
+    ("gymnasium", "HalfCheetah"): {"max_path_length": 1000, "n_epochs": 3000},
+    ("gymnasium", "Hopper"): {"max_path_length": 1000, "n_epochs": 1000},
+    ("gymnasium", "Walker2d"): {"max_path_length": 1000, "n_epochs": 1000},
+    ("gymnasium", "Ant"): {"max_path_length": 1000, "n_epochs": 1000},
+    ("gymnasium", "Humanoid"): {"max_path_length": 1000, "n_epochs": 3000},
+    ("gymnasium", "MultiGoal"): {"max_path_length": 30, "n_epochs": 100, "epoch_length": 100},
+}
+
+DEFAULT_TASKS = {
+    ("gymnasium", "Pendulum"): "v1",
+    ("gymnasium", "HalfCheetah"): "v5",
+    ("gymnasium", "Hopper"): "v5",
+    ("gymnasium", "Walker2d"): "v5",
+    ("gymnasium", "Ant"): "v5",
+    ("gymnasium", "Humanoid"): "v5",
+    ("gymnasium", "MultiGoal"): "Default-v0",
+}
+
+
+def default_task(universe, domain):
+    return DEFAULT_TASKS.get((universe, domain), "v0")
+
+
+def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
+                checkpoint_frequency=1):
+    """The resolved default variant (no search spaces) of one trial."""
+    if algorithm not in ALGORITHM_PARAMS_BASE:
+        raise ValueError(f"unknown algorithm {algorithm!r}; valid choices: "
+                         f"{', '.join(ALGORITHMS)}")
+    domain_params = DOMAIN_PARAMS.get((universe, domain), {})
+    max_path_length = domain_params.get("max_path_length", DEFAULT_MAX_PATH_LENGTH)
+    n_initial_exploration_steps = 10 * max_path_length if domain != "Pendulum" else 1000
+    algorithm_params = copy.deepcopy(ALGORITHM_PARAMS_BASE[algorithm])
+    algorithm_params["config"].update({
+        "n_epochs": domain_params.get("n_epochs", 1000),
+        "epoch_length": domain_params.get("epoch_length", 1000),
+        "n_initial_exploration_steps": n_initial_exploration_steps,
+        "min_pool_size": n_initial_exploration_steps,
+    })
+    if algorithm == "SACV":
+        algorithm_params["config"]["reward_scale"] = SACV_REWARD_SCALES.get(domain, 1.0)
+    if algorithm == "SQL":
+        algorithm_params["config"]["reward_scale"] = SQL_REWARD_SCALES.get(domain, 1.0)
+        algorithm_params["config"]["kernel_n_particles"] = SQL_KERNEL_PARTICLES.get(domain, 16)
+    environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {}}
+    variant = {
+        "environment_params": {
+            "training": environment,
+            "evaluation": copy.deepcopy(environment),
+        },
+        "policy_params": copy.deepcopy(POLICY_PARAMS[algorithm]),
+        "exploration_policy_params": {"class_name": "ContinuousUniformPolicy", "config": {}},
+        "Q_params": copy.deepcopy(Q_PARAMS[algorithm]),
+        "algorithm_params": algorithm_params,
+        "replay_pool_params": {"class_name": "SimpleReplayPool",
+                               "config": {"max_size": int(1e6)}},
+        "sampler_params": {"class_name": "SimpleSampler",
+                           "config": {"max_path_length": max_path_length,
+                                      "drop_nonfinite_transitions": False}},
+        "run_params": {
+            "seed": int(seed),
+            "checkpoint_frequency": int(checkpoint_frequency),
+            "checkpoint_at_end": True,
+            "checkpoint_replay_pool": True,
+            # One thread per op, as many ops at once as the trial has CPUs (the twin Q
+            # functions run side by side); measured in benchmarks/README.md.
+            "tf_intra_op_threads": 1,
+            "tf_inter_op_threads": int(trial_cpus),
+        },
+    }
+    if algorithm == "SACV":
+        variant["V_params"] = {
+            "class_name": "feedforward_V_function",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"},
+        }
+    return variant
+
+
+def _parse_scalar(text):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_override_value(text):
+    """A plain JSON value (a bare word is a string), or a Tune search space ``kind:a,b,...``."""
+    kind, separator, rest = text.partition(":")
+    if not separator or kind not in SEARCH_SPACE_PREFIXES:
+        return _parse_scalar(text)
+    from ray import tune
+
+    values = [_parse_scalar(item) for item in rest.split(",") if item != ""]
+    if kind == "grid":
+        return tune.grid_search(values)
+    if kind == "choice":
+        return tune.choice(values)
+    if len(values) != 2 or not all(isinstance(value, (int, float)) for value in values):
+        raise ValueError(f"{kind}: takes two numbers LOW,HIGH, got {rest!r}")
+    low, high = values
+    if not low < high:
+        raise ValueError(f"{kind}: needs LOW < HIGH, got {rest!r}")
+    if kind == "uniform":
+        return tune.uniform(low, high)
+    if kind == "loguniform":
+        if low <= 0:
+            raise ValueError(f"loguniform: needs LOW > 0, got {rest!r}")
+        return tune.loguniform(low, high)
+    return tune.randint(int(low), int(high))
+
+
+def set_entry(variant, path, value):
+    """Sets ``variant[a][b][c] = value`` for ``path = 'a.b.c'`` in place.
+
+    The path must name an existing entry (new keys only inside a ``kwargs`` dict), so a typo
+    is an error rather than a surprise inside a trial.
+    """
+    keys = path.split(".")
+    node = variant
+    for depth, key in enumerate(keys[:-1]):
+        if not isinstance(node, dict) or key not in node:
+            where = ".".join(keys[:depth]) or "the variant"
+            choices = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
+            raise ValueError(f"--set {path}: {where} has no entry {key!r}; "
+                             f"valid choices: {choices}")
+        node = node[key]
+    last = keys[-1]
+    if not isinstance(node, dict) or (last not in node and keys[-2:-1] != ["kwargs"]):
+        choices = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
+        raise ValueError(f"--set {path}: no entry {last!r} there; valid choices: {choices}")
+    node[last] = value
+
+
+def apply_overrides(variant, overrides):
+    """A copy of ``variant`` with each ``'dotted.path=value'`` (the CLI's ``--set``) applied."""
+    variant = copy.deepcopy(variant)
+    for override in overrides:
+        path, separator, text = override.partition("=")
+        if not separator or not path:
+            raise ValueError(f"--set expects KEY=VALUE, got {override!r}")
+        set_entry(variant, path, parse_override_value(text))
+    return variant
+
+
+def leaf_paths(variant, prefix=""):
+    """The dotted path of every entry that is not itself a dict."""
+    paths = []
+    for key, value in variant.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value and key != "kwargs":
+            paths.extend(leaf_paths(value, path))
+        else:
+            paths.append(path)
+    return paths
+
+
+def keyword_overrides(variant, overrides):
+    """A copy of ``variant`` with each ``name=value`` set where ``name`` is a dotted path or
+    the last part of exactly one path (``n_epochs`` is ``algorithm_params.config.n_epochs``)."""
+    variant = copy.deepcopy(variant)
+    paths = leaf_paths(variant)
+    for name, value in overrides.items():
+        matches = [name] if name in paths else [
+            path for path in paths if path.rsplit(".", 1)[-1] == name]
+        if len(matches) != 1:
+            problem = "names several entries" if matches else "names no entry"
+            choices = matches or sorted({path.rsplit(".", 1)[-1] for path in paths})
+            raise ValueError(f"override {name!r} {problem} of the variant; "
+                             f"{'use one of' if matches else 'valid names'}: "
+                             f"{', '.join(choices)}")
+        set_entry(variant, matches[0], value)
+    return variant
+
+
+def validate_variant_spec(variant_spec):
+    """Checks the hyperparameter ranges of every value a trial could get (each grid value;
+    sampled search spaces are checked when the trial builds its algorithm)."""
+    for section in ("algorithm_params", "replay_pool_params", "sampler_params"):
+        for name, value in variant_spec[section]["config"].items():
+            candidates = (value["grid_search"] if isinstance(value, dict)
+                          and set(value) == {"grid_search"} else [value])
+            for candidate in candidates:
+                if not is_sampled_search_space(candidate):
+                    check_hyperparameters(**{name: candidate})
+
+
+def is_sampled_search_space(value):
+    """A Tune ``Domain`` (uniform, choice, ...), told apart without importing Ray."""
+    return type(value).__module__.startswith("ray.tune.search")
