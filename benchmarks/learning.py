@@ -62,7 +62,21 @@ def parse_args(argv=None):
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="variant override, as in the CLI's --set")
     parser.add_argument("--output-dir", default="benchmark_results")
+    parser.add_argument("--redraw", default=None, metavar="CSV",
+                        help="train nothing: draw the figure of a learning.csv written before "
+                             "into --output-dir/learning.png (--env and --algorithm label it)")
     return parser.parse_args(argv)
+
+
+def read_curves(csv_path):
+    """{seed: [(timestep, steps after warm-up, evaluation return)]} from a learning.csv."""
+    curves = {}
+    with open(csv_path, newline="") as file:
+        for row in csv.DictReader(file):
+            curves.setdefault(int(row["seed"]), []).append(
+                (int(row["timestep"]), int(row["steps_after_warmup"]),
+                 float(row["evaluation_return"])))
+    return curves
 
 
 def build_variant(args, seed):
@@ -144,6 +158,12 @@ def versus_published(env, after_warmup, mean):
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.output_dir, exist_ok=True)
+    if args.redraw:
+        curves = read_curves(args.redraw)
+        png_path = os.path.join(args.output_dir, "learning.png")
+        plot(curves, [step for _, step, _ in next(iter(curves.values()))], args, png_path)
+        print(json.dumps({"png": png_path, "seeds": len(curves)}), flush=True)
+        return {"png": png_path}
     start = time.perf_counter()
     jobs = [(args, seed) for seed in range(args.seeds)]
     if args.processes > 1:

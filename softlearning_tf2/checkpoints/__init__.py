@@ -54,7 +54,8 @@ def locate(path):
 
 
 class Checkpoint:
-    """A checkpoint directory, verified against its manifest and read."""
+    """A checkpoint directory, verified against its manifest and read (``read``), or a
+    running experiment's state in the same form (``path`` None)."""
 
     def __init__(self, path, variant, training_state, arrays):
         self.path = path
@@ -100,13 +101,17 @@ class Checkpoint:
     def epoch(self):
         return self.training_state.get("epoch")
 
+    def _algorithm_file(self):
+        """Where the arrays came from, for messages (a checkpoint made in memory has no path)."""
+        return "the experiment's state" if self.path is None else os.path.join(
+            self.path, ALGORITHM_FILE)
+
     @property
     def policy_weights(self):
-        return policy_weights(self.arrays, os.path.join(self.path, ALGORITHM_FILE))
+        return policy_weights(self.arrays, self._algorithm_file())
 
     def assign_to(self, models, optimizers, variables):
-        assign_arrays(self.arrays, models, optimizers, variables,
-                      os.path.join(self.path, ALGORITHM_FILE))
+        assign_arrays(self.arrays, models, optimizers, variables, self._algorithm_file())
 
     def pool_transitions(self, max_size, fields):
         """The pool's transitions rebuilt from the chain, or None if the pool was left out."""

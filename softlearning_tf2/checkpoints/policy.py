@@ -42,8 +42,8 @@ def load_policy(checkpoint, environment, seed=None):
     try:
         policy.set_weights(checkpoint.policy_weights)
     except (ValueError, TypeError) as error:
-        raise CheckpointError(f"the policy weights of {checkpoint.path} do not fit the "
-                              f"variant's policy: {one_line(error)}") from None
+        raise CheckpointError(f"the policy weights of {checkpoint.path or 'the experiment'} do "
+                              f"not fit the variant's policy: {one_line(error)}") from None
     return policy
 
 

@@ -56,3 +56,12 @@ def test_polyak_update_moves_targets_by_tau(tau):
     polyak_update(source, target, tau)
     np.testing.assert_allclose(target[0].numpy(), [tau * 1.0, tau * 2.0])
     np.testing.assert_allclose(target[1].numpy(), [[tau * 3.0 + (1 - tau) * 1.0]])
+
+
+def test_fused_adam_checks_the_keras_internals_it_reads(monkeypatch):
+    from softlearning_tf2.algorithms import common
+
+    monkeypatch.setattr(common, "KERAS_ADAM_INTERNALS",
+                        common.KERAS_ADAM_INTERNALS + ("_slots_of_a_future_keras",))
+    with pytest.raises(RuntimeError, match=r"Keras \S+'s Adam lacks _slots_of_a_future_keras"):
+        Adam(learning_rate=1e-3).build([tf.Variable([1.0])])

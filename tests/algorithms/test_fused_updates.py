@@ -33,6 +33,7 @@ def test_fused_call_equals_sequential_updates(name):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["SAC", "SQL"])
 def test_training_loop_fused_and_plain_give_the_same_weights(name):
     config = {"n_train_repeat": 4, "train_every_n_steps": 4}

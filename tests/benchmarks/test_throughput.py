@@ -26,7 +26,7 @@ def test_sac_update_flops_at_halfcheetah_sizes():
 def test_benchmark_prints_its_figures():
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.throughput", "--algorithm", "SAC",
-         "--env", "Pendulum-v1", "--steps", "40", "--warmup", "300", "--fuse", "4",
+         "--env", "Pendulum-v1", "--steps", "40", "--warmup", "100", "--fuse", "4",
          "--intra-op-threads", "2", "--inter-op-threads", "1"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -41,22 +41,26 @@ def test_benchmark_prints_its_figures():
 
 
 @pytest.mark.integration
-def test_learning_benchmark_writes_its_csv_and_plot(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.learning", "--algorithm", "SAC", "--env",
-         "Pendulum-v1", "--steps", "1000", "--seeds", "2", "--eval-episodes", "1",
-         "--output-dir", str(tmp_path)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+def test_learning_benchmark_writes_its_csv_and_plot(tmp_path, capsys):
+    from benchmarks import learning
+
+    small = "algorithm_params.config"
+    learning.main(["--algorithm", "SAC", "--env", "Pendulum-v1", "--steps", "200",
+                   "--seeds", "2", "--eval-episodes", "1", "--output-dir", str(tmp_path),
+                   "--set", f"{small}.epoch_length=200",
+                   "--set", f"{small}.n_initial_exploration_steps=200",
+                   "--set", f"{small}.min_pool_size=200", "--set", f"{small}.batch_size=32",
+                   "--set", "policy_params.config.hidden_layer_sizes=[16]",
+                   "--set", "Q_params.config.hidden_layer_sizes=[16]"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert figures["seeds"] == 2 and (tmp_path / "learning.png").stat().st_size > 0
     rows = (tmp_path / "learning.csv").read_text().strip().splitlines()
-    # --steps counts steps after Pendulum's 1000-step random warm-up, as the published curve
-    # counts them: 2000 environment steps in all, two epochs of 1000.
+    # --steps counts steps after the 200-step random warm-up, as the published curve counts
+    # them: 400 environment steps in all, two epochs of 200.
     assert rows[0] == "seed,timestep,steps_after_warmup,evaluation_return"
     table = np.array([[float(value) for value in row.split(",")] for row in rows[1:]])
-    assert table[:, 1].tolist() == [1000, 2000] * 2 and table[:, 2].tolist() == [0, 1000] * 2
-    assert (figures["steps_after_warmup"], figures["env_steps"]) == (1000, 2000)
+    assert table[:, 1].tolist() == [200, 400] * 2 and table[:, 2].tolist() == [0, 200] * 2
+    assert (figures["steps_after_warmup"], figures["env_steps"]) == (200, 400)
     returns = table[:, 3].reshape(2, 2)
     assert figures["final_return_mean"] == pytest.approx(returns[:, -1].mean(), abs=0.1)
     assert figures["last_5_evaluations_mean"] == pytest.approx(returns.mean(), abs=0.1)

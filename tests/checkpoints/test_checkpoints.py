@@ -11,6 +11,9 @@ from softlearning_tf2.checkpoints.files import MANIFEST_FILE
 from softlearning_tf2.experiments.experiment import Experiment
 from tests.experiments.test_experiment import tiny_variant
 
+# Checkpoints of a trained tiny experiment.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def three_checkpoints(tmp_path_factory):

@@ -46,3 +46,15 @@ def test_unknown_names_are_clear_errors(universe, domain, task, message):
         validate_environment_name(universe, domain, task)
     with pytest.raises(ValueError, match=message):
         get_environment(universe, domain, task)
+
+
+@pytest.mark.parametrize("domain, task", [("Pendulum", "v1"), ("HalfCheetah", "v5")])
+def test_action_rescaling_constants_reproduce_the_wrappers_map(domain, task):
+    environment = GymnasiumAdapter(domain, task)
+    gradient, intercept = environment.action_rescaling()
+    actions = np.random.default_rng(0).uniform(-1.2, 1.2, (500, *environment.action_space.shape))
+    actions = actions.astype(np.float32)
+    expected = environment.to_environment_actions(actions)
+    np.testing.assert_array_equal((np.clip(actions, -1, 1) - intercept) / gradient, expected)
+    np.testing.assert_allclose(expected.min(axis=0), environment.raw.action_space.low, atol=0.05)
+    environment.close()

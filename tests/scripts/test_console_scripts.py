@@ -153,7 +153,9 @@ def test_run_example_dry_prints_variant_and_trial_count(run_cli):
 def test_run_example_debug_runs_in_process(run_cli):
     code, out, err = run_cli("run_example_debug", "examples.development", "--seed", "0",
                              "--run-eagerly", *TINY_FLAGS,
-                             "--set", "algorithm_params.config.epoch_length=110")
+                             "--set", "algorithm_params.config.epoch_length=60",
+                             "--set", "algorithm_params.config.n_initial_exploration_steps=50",
+                             "--set", "algorithm_params.config.min_pool_size=50")
     assert code == 0, err[-3000:]
     epochs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    assert [epoch["timestep"] for epoch in epochs] == [110, 220]
+    assert [epoch["timestep"] for epoch in epochs] == [60, 120]

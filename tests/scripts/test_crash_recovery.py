@@ -17,7 +17,9 @@ from tests.scripts.test_console_scripts import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
-EPOCHS, EPOCH_LENGTH = 6, 200  # epochs end on Pendulum's 200-step episode boundaries
+# Episodes of 100 steps (the sampler's path length), one per epoch: epochs end on episode
+# boundaries, where a restore resumes exactly.
+EPOCHS, EPOCH_LENGTH = 6, 100
 
 
 def run_flags(epochs=EPOCHS):
@@ -29,7 +31,8 @@ def run_flags(epochs=EPOCHS):
             "--set", "algorithm_params.config.batch_size=32",
             "--set", "policy_params.config.hidden_layer_sizes=[32,32]",
             "--set", "Q_params.config.hidden_layer_sizes=[32,32]",
-            "--set", "replay_pool_params.config.max_size=5000"]
+            "--set", "replay_pool_params.config.max_size=5000",
+            "--set", f"sampler_params.config.max_path_length={EPOCH_LENGTH}"]
 needs_namespaces = pytest.mark.skipif(
     subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount-proc", "true"],
                    capture_output=True).returncode != 0,
@@ -46,11 +49,11 @@ def final_checkpoint_experiment(experiment_dir):
 
 
 def assert_pool_has_every_transition_once(pool, total):
-    """Each step's s' is the next step's s within an episode; episodes are 200 steps."""
+    """Each step's s' is the next step's s within an episode; an episode is an epoch."""
     assert pool.samples_added == total and pool.size == total
     batch = pool.last_n_batch(total)
     for index in range(total - 1):
-        if (index + 1) % 200:
+        if (index + 1) % EPOCH_LENGTH:
             np.testing.assert_array_equal(batch["observations"][index + 1],
                                           batch["next_observations"][index])
         else:
@@ -114,7 +117,7 @@ def test_driver_killed_with_sigkill_then_restored_past_a_damaged_checkpoint(run_
     assert skipped and all("algorithm.npz is truncated" in line for line in skipped), out + err
     assert any(os.path.basename(checkpoints[-2]) in line for line in skipped)
     first_epoch = [line for line in out.splitlines() if "timestep " in line][0]
-    assert "timestep 200/" not in first_epoch  # resumed from a checkpoint, not from the start
+    assert f"timestep {EPOCH_LENGTH}/" not in first_epoch  # resumed, not started again
     print(f"killed after {killed_after:.1f} s; restore finished in {time.time() - start:.1f} s")
     experiment = final_checkpoint_experiment(experiment_dir)
     assert experiment.sampler.total_samples == EPOCHS * EPOCH_LENGTH

@@ -13,12 +13,6 @@ from tests.policies.test_export import make_checkpoint
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def softlearning(*args, timeout=300):
-    command = [sys.executable, "-m", "softlearning_tf2.scripts.console_scripts", *args]
-    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-
-
 def snapshot(root):
     """Every directory and file under ``root`` (the root's parent included), with contents."""
     entries = {}
@@ -44,12 +38,12 @@ def checkpoint(tmp_path):
 
 
 @pytest.mark.integration
-def test_export_writes_a_saved_model_with_tflite(checkpoint, tmp_path):
+def test_export_writes_a_saved_model_with_tflite(checkpoint, tmp_path, capsys):
     output = tmp_path / "exported"
-    result = softlearning("export_policy", str(checkpoint), str(output), "--format", "tflite")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert len(result.stdout.splitlines()) <= 5
-    assert "wrote" in result.stdout and "Pendulum-v1" in result.stdout
+    code, captured = run_main(capsys, checkpoint, output, "--format", "tflite")
+    assert code == 0, captured.err[-3000:]
+    assert len(captured.out.splitlines()) <= 5
+    assert "wrote" in captured.out and "Pendulum-v1" in captured.out
     for name in ("saved_model.pb", "assets/softlearning_policy.json", "policy.tflite"):
         assert (output / name).is_file(), name
     # Nothing else next to it: the staging directory is gone.

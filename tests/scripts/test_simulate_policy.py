@@ -48,16 +48,18 @@ def sac(tmp_path_factory):
     return checkpoint_dir, export_dir
 
 
-@pytest.mark.integration
-def test_checkpoint_and_export_give_the_same_deterministic_returns(sac):
+def test_checkpoint_and_export_give_the_same_deterministic_returns(sac, capsys):
+    from examples.development import simulate_policy as example_simulate_policy
+
     checkpoint_dir, export_dir = sac
-    flags = ["--num-rollouts", 3, "--max-path-length", 50, "--seed", 3]
-    from_checkpoint = run(checkpoint_dir, *flags, module="examples.development.simulate_policy")
-    from_export = run("simulate_policy", export_dir, *flags, "--deterministic")
+    flags = ["--num-rollouts", "3", "--max-path-length", "50", "--seed", "3"]
     results = []
-    for result in (from_checkpoint, from_export):
-        assert result.returncode == 0, result.stderr[-3000:]
-        episodes, mean_return, count = parse(result.stdout)
+    for main, argv in ((example_simulate_policy.main, [checkpoint_dir, *flags]),
+                       (simulate_policy.main, [export_dir, *flags, "--deterministic"])):
+        code = main(argv)
+        captured = capsys.readouterr()
+        assert code == 0, captured.err[-3000:]
+        episodes, mean_return, count = parse(captured.out)
         assert count == 3 and [length for _, length in episodes] == [50, 50, 50]
         returns = np.array([value for value, _ in episodes])
         assert mean_return == pytest.approx(returns.mean(), abs=1e-5)
