@@ -5,6 +5,9 @@ import pytest
 from tests.algorithms.test_sac import make_sac
 from tests.algorithms.test_sql import make_sql
 
+# Fused calls trace a loop of updates: seconds per test, so outside the fast tier.
+pytestmark = pytest.mark.integration
+
 BUILDERS = {"SAC": make_sac, "SQL": lambda **config: make_sql(**config)}
 
 
@@ -33,7 +36,6 @@ def test_fused_call_equals_sequential_updates(name):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.integration
 @pytest.mark.parametrize("name", ["SAC", "SQL"])
 def test_training_loop_fused_and_plain_give_the_same_weights(name):
     config = {"n_train_repeat": 4, "train_every_n_steps": 4}

@@ -160,6 +160,7 @@ def test_bad_hyperparameters_are_clear_errors(name, value):
         make_sac(**{name: value})
 
 
+@pytest.mark.integration  # trains through the loop
 def test_train_epoch_reports_diagnostics():
     sac = make_sac(epoch_length=60, n_initial_exploration_steps=40, min_pool_size=40,
                    eval_n_episodes=1)
@@ -173,6 +174,7 @@ def test_train_epoch_reports_diagnostics():
     assert sac.done
 
 
+@pytest.mark.integration  # trains through the loop
 def test_nonfinite_loss_stops_training_naming_the_loss_and_step():
     sac = make_sac(epoch_length=40, n_initial_exploration_steps=0, min_pool_size=32)
     sac.train_steps(33)  # 2 updates
@@ -182,6 +184,7 @@ def test_nonfinite_loss_stops_training_naming_the_loss_and_step():
         sac.train_steps(1)
 
 
+@pytest.mark.integration  # trains through the loop
 def test_stress_saturated_policy_huge_rewards_stay_finite():
     sac = make_sac(reward_scale=100.0, initial_alpha=1e-3)
     # Push the policy's mean far into tanh's saturation.

@@ -125,9 +125,10 @@ experiment.save(sys.argv[3])
 def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm, new_process):
     """Train two epochs straight, or one, save, restore (in a new process for SAC: no state
     hides in process globals) and train one more: the same weights, pool and counters."""
-    # Epochs of 200 steps end on Pendulum's episode boundaries (200-step time limit).
+    # Epochs of one 100-step episode each: they end on episode boundaries.
     variant = tiny_variant(algorithm=algorithm,
-                           extra=["algorithm_params.config.epoch_length=200"])
+                           extra=["algorithm_params.config.epoch_length=100",
+                                  "sampler_params.config.max_path_length=100"])
     straight = Experiment(variant)
     straight.train_epoch()
     straight.train_epoch()

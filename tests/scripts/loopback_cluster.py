@@ -9,6 +9,7 @@ child processes (``ray start ... --block``) and stopped by their own process ids
 """
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,17 @@ def alive_nodes(address):
                             timeout=120)
     lines = result.stdout.strip().splitlines()
     return int(lines[-1]) if result.returncode == 0 and lines else 0
+
+
+def wait_for_port(port, process, timeout=60):
+    """Until something accepts TCP connections on 127.0.0.1:port (the head's GCS)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", int(port))) == 0:
+                return True
+        time.sleep(0.2)
+    return False
 
 
 def stop(process):
@@ -53,7 +65,9 @@ def main():
                              "--include-dashboard=false", *common])
     nodes = [head]
     try:
-        time.sleep(5)
+        if not wait_for_port(port, head):
+            print("loopback cluster: the head node never listened", file=sys.stderr)
+            return 3
         worker = subprocess.Popen([ray_command(), "start", "--address", address, *common])
         nodes.append(worker)
         deadline = time.time() + 90
@@ -61,7 +75,7 @@ def main():
             if time.time() > deadline or head.poll() is not None or worker.poll() is not None:
                 print("loopback cluster: the worker node never joined", file=sys.stderr)
                 return 3
-            time.sleep(2)
+            time.sleep(0.5)
         print(f"loopback cluster: 2 nodes up at {address}", flush=True)
         return subprocess.run(command).returncode
     finally:
