@@ -64,9 +64,11 @@ class Checkpoint:
         self.arrays = arrays
 
     @classmethod
-    def read(cls, path):
+    def read(cls, path, for_acting=False):
+        """Verifies and reads ``path``; ``for_acting`` checks only the files a policy needs
+        (the replay pool, possibly hundreds of MB, is neither hashed nor required)."""
         path = locate(path)
-        verify_manifest(path)
+        verify_manifest(path, [VARIANT_FILE, ALGORITHM_FILE, STATE_FILE] if for_acting else None)
         variant = load_json(os.path.join(path, VARIANT_FILE))
         training_state = load_json(os.path.join(path, STATE_FILE))
         if not isinstance(training_state, dict):
@@ -150,9 +152,9 @@ def newest_readable(checkpoint_dir, read, report=None):
     CheckpointError (one line) when no checkpoint of the trial can be read.
     """
     checkpoint_dir = os.path.abspath(checkpoint_dir)
-    siblings = checkpoints_inside(os.path.dirname(checkpoint_dir))
-    older = [path for path in siblings
-             if os.path.basename(path) < os.path.basename(checkpoint_dir)]
+    name = os.path.basename(checkpoint_dir)
+    older = [path for path in checkpoints_inside(os.path.dirname(checkpoint_dir))
+             if name.startswith(CHECKPOINT_PREFIX) and os.path.basename(path) < name]
     problems = []
     for path in [checkpoint_dir, *reversed(older)]:
         try:

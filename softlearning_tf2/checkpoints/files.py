@@ -14,10 +14,11 @@ import zipfile
 
 import numpy as np
 
-# Version 2: manifest.json carries "format_version"; array keys as in checkpoints/arrays.py.
-# Version 1 (softlearning_tf2 0.1.0, no version in the manifest) is not read: its algorithm
-# arrays were keyed by another class layout.
-FORMAT_VERSION = 2
+from softlearning_tf2.utils.cli import one_line
+
+# The files and array keys described in checkpoints/__init__.py and arrays.py. Manifests
+# written before the field existed hold the same format: a missing "format_version" is 1.
+FORMAT_VERSION = 1
 
 VARIANT_FILE = "variant.json"
 ALGORITHM_FILE = "algorithm.npz"
@@ -29,10 +30,6 @@ CHECKPOINT_PREFIX = "checkpoint_"
 
 class CheckpointError(ValueError):
     """A checkpoint is missing, truncated, corrupt, of another format version, or not one."""
-
-
-def one_line(error):
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _atomic_write(path, write):
@@ -119,15 +116,20 @@ def verify_manifest(directory, names=None):
     entries = manifest["files"]
     for name in sorted(entries if names is None else names):
         path = os.path.join(directory, name)
-        if name not in entries:
-            raise CheckpointError(f"{directory} has no {name} in its {MANIFEST_FILE}")
-        if not os.path.isfile(path):
-            raise CheckpointError(f"checkpoint file {path} is missing")
-        size = os.path.getsize(path)
-        if size != entries[name]["size"]:
-            raise CheckpointError(f"checkpoint file {path} is truncated or altered: {size} "
-                                  f"bytes, the manifest says {entries[name]['size']}")
-        if file_digest(path) != entries[name]["sha256"]:
-            raise CheckpointError(f"checkpoint file {path} is corrupt: its SHA-256 does not "
-                                  f"match the manifest")
+        expected = entries.get(name)
+        if not isinstance(expected, dict) or not {"size", "sha256"} <= set(expected):
+            raise CheckpointError(f"{directory} has no entry for {name} in its {MANIFEST_FILE}")
+        try:
+            if not os.path.isfile(path):
+                raise CheckpointError(f"checkpoint file {path} is missing")
+            size = os.path.getsize(path)
+            if size != expected["size"]:
+                raise CheckpointError(f"checkpoint file {path} is truncated or altered: {size} "
+                                      f"bytes, the manifest says {expected['size']}")
+            if file_digest(path) != expected["sha256"]:
+                raise CheckpointError(f"checkpoint file {path} is corrupt: its SHA-256 does not "
+                                      f"match the manifest")
+        except OSError as error:
+            raise CheckpointError(
+                f"cannot read checkpoint file {path}: {one_line(error)}") from None
     return manifest

@@ -1,9 +1,9 @@
 """A trained policy for acting, from a checkpoint or from an exported SavedModel.
 
-``load_actor(path)`` reads PATH once (a checkpoint through ``Checkpoint.read``, an export
-through its metadata) and returns an ``Actor``: a function from one observation to one
-action in the environment's own bounds, with the raw gymnasium environment it acts in.
-Every problem with PATH is a ``CheckpointError`` with a one-line message.
+``PolicySource(path)`` reads PATH once (a checkpoint through ``Checkpoint.read``, an export
+through its metadata); its ``actor(...)`` is an ``Actor``: a function from one observation to
+one action in the environment's own bounds, with the environment it acts in. Every problem
+with PATH is a ``CheckpointError`` with a one-line message.
 """
 import json
 import os
@@ -11,18 +11,16 @@ import os
 import numpy as np
 
 from softlearning_tf2.checkpoints import Checkpoint, CheckpointError, is_exported_policy, locate
-from softlearning_tf2.checkpoints.files import one_line
+from softlearning_tf2.utils.cli import one_line
 
 EXPORT_METADATA_FILE = "softlearning_policy.json"
 
 
-def make_environment(environment_params, render_mode=None):
+def make_environment(environment_params):
     """The ``GymnasiumAdapter`` of ``environment_params``; CheckpointError if it can't be made."""
     from softlearning_tf2.environments.utils import get_environment
 
     kwargs = dict(environment_params.get("kwargs") or {})
-    if render_mode is not None:
-        kwargs["render_mode"] = render_mode
     name = f"{environment_params['domain']}-{environment_params['task']}"
     try:
         return get_environment(environment_params["universe"], environment_params["domain"],
@@ -39,8 +37,9 @@ def load_policy(checkpoint, environment, seed=None):
         policy = get_policy_from_variant(checkpoint.variant, environment, seed=seed)
     except (ValueError, TypeError) as error:
         raise CheckpointError(f"cannot build the checkpoint's policy: {one_line(error)}") from None
+    weights = checkpoint.policy_weights  # CheckpointError where the arrays lack them
     try:
-        policy.set_weights(checkpoint.policy_weights)
+        policy.set_weights(weights)
     except (ValueError, TypeError) as error:
         raise CheckpointError(f"the policy weights of {checkpoint.path or 'the experiment'} do "
                               f"not fit the variant's policy: {one_line(error)}") from None
@@ -66,14 +65,12 @@ def read_export_metadata(export_dir):
 class Actor:
     """Maps one observation to one action in the environment's own bounds.
 
-    ``environment`` is the adapter (its ``raw`` environment takes these actions),
-    ``environment_params`` the variant's entry it was made from.
+    ``environment`` is the adapter (its ``raw`` environment takes these actions).
     """
 
-    def __init__(self, act, environment, environment_params, description):
+    def __init__(self, act, environment, description):
         self.act = act
         self.environment = environment
-        self.environment_params = environment_params
         self.description = description
 
     def __call__(self, observation):
@@ -90,7 +87,7 @@ def checkpoint_actor(checkpoint, deterministic, seed=None):
         action = policy.action(np.asarray(observation, np.float32), deterministic=deterministic)
         return environment.to_environment_actions(action).astype(dtype)
 
-    return Actor(act, environment, checkpoint.environment_params,
+    return Actor(act, environment,
                  f"{checkpoint.algorithm} checkpoint at timestep {checkpoint.timestep}")
 
 
@@ -115,8 +112,7 @@ def export_actor(path, metadata, deterministic, seed=None):
         observations = tf.constant(np.asarray(observation, np.float32)[None])
         return function(observations=observations)["actions"].numpy()[0].astype(dtype)
 
-    return Actor(act, environment, metadata["environment_params"],
-                 f"exported {metadata.get('algorithm')} policy (timestep "
+    return Actor(act, environment, f"exported {metadata.get('algorithm')} policy (timestep "
                  f"{metadata.get('training_timestep')})")
 
 
@@ -135,7 +131,7 @@ class PolicySource:
                 raise CheckpointError(f"{error} (simulate_policy takes a checkpoint or an "
                                       f"exported policy)") from None
             self.kind = "checkpoint"
-            self.checkpoint = Checkpoint.read(path)
+            self.checkpoint = Checkpoint.read(path, for_acting=True)
             self.environment_params = self.checkpoint.environment_params
         self.path = path
 

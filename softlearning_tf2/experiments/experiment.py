@@ -6,10 +6,12 @@ runs it in-process, and the Tune runner (``tune_runner.ExperimentRunner``) wraps
     from softlearning_tf2 import Experiment
     experiment = Experiment.from_defaults("SAC", domain="Pendulum", seed=0, n_epochs=3)
     experiment.train()
-    experiment.save("checkpoints/pendulum")
-    restored = Experiment.load("checkpoints/pendulum")
+    experiment.save("pendulum_run/checkpoint_000003")
+    restored = Experiment.load("pendulum_run/checkpoint_000003")
     action = restored.act(observation)   # in the environment's own bounds
 """
+import os
+
 import numpy as np
 
 from softlearning_tf2.utils.quiet import import_tensorflow
@@ -19,6 +21,7 @@ tf = import_tensorflow()  # before anything else imports it: quietly, unless ver
 from softlearning_tf2.algorithms.utils import get_algorithm_from_variant  # noqa: E402
 from softlearning_tf2.checkpoints import (  # noqa: E402
     Checkpoint, CheckpointError, newest_readable, to_arrays, write_checkpoint)
+from softlearning_tf2.checkpoints.files import CHECKPOINT_PREFIX  # noqa: E402
 from softlearning_tf2.environments.utils import (  # noqa: E402
     get_environment_from_params, validate_environment_name)
 from softlearning_tf2.experiments.variants import (  # noqa: E402
@@ -73,7 +76,10 @@ class Experiment:
             initial_exploration_policy=self.initial_exploration_policy, pool=self.pool,
             sampler=self.sampler, diagnostics_seed=component_seed(seed, "diagnostics"),
             **self.networks)
-        self._pool_saved_up_to = 0  # sample index up to which checkpoints hold the pool
+        # Checkpoints after the first hold only the transitions added since the previous one,
+        # when they are its siblings (checkpoint_* directories of one trial directory).
+        self._last_checkpoint_dir = None
+        self._pool_saved_up_to = 0  # sample index up to which that chain holds the pool
         self.diagnostics = []  # one dict per epoch trained by this object
 
     @classmethod
@@ -127,8 +133,8 @@ class Experiment:
         return self.training_environment.to_environment_actions(action)
 
     def export(self, output_dir, format="saved_model", overwrite=False):
-        """Saves a checkpoint into ``output_dir``'s staging area and exports the policy from it:
-        see ``softlearning_tf2.policies.export``; returns the export's metadata."""
+        """Exports the current policy as ``softlearning export_policy`` does (see
+        ``softlearning_tf2.policies.export``), from this object's state; returns the metadata."""
         from softlearning_tf2.policies.export import export_policy
 
         return export_policy(self.checkpoint_view(), output_dir, format=format,
@@ -140,14 +146,25 @@ class Experiment:
                           to_arrays(*self.algorithm.checkpointables()))
 
     # -- Checkpoints ---------------------------------------------------------------------------
-    def save(self, checkpoint_dir):
+    def save(self, checkpoint_dir, incremental=None):
         """Writes the whole trial state into ``checkpoint_dir`` (see softlearning_tf2.checkpoints).
 
-        The replay pool is saved incrementally: only the transitions added since the previous
-        save. A path in progress is not saved: after a restore, sampling starts a new episode.
+        With ``incremental`` the replay pool's part holds only the transitions added since the
+        previous save: restoring needs the earlier parts in sibling ``checkpoint_*``
+        directories (Tune's checkpoints of a trial; its runner passes True). By default
+        (None) a save is incremental when ``checkpoint_dir`` is a new ``checkpoint_*``
+        sibling of the previous save's directory, and otherwise holds the whole pool, so that
+        it stands alone. A path in progress is not saved: after a restore, sampling starts a
+        new episode.
         """
+        checkpoint_dir = os.path.abspath(checkpoint_dir)
+        if incremental is None:
+            incremental = self._continues_chain(checkpoint_dir)
+        if not incremental:
+            self._pool_saved_up_to = 0
         training_state = self.algorithm.training_state()
         training_state["replay_pool"] = {"samples_added": self.pool.samples_added,
+                                         "pointer": self.pool.pointer,
                                          "rng_state": self.pool.rng_state}
         training_state["environment_rng_states"] = {
             "training": environment_rng_state(self.training_environment),
@@ -157,6 +174,13 @@ class Experiment:
             checkpoint_dir, self.variant, to_arrays(*self.algorithm.checkpointables()),
             training_state, pool=self.pool if keep_pool else None,
             pool_saved_up_to=self._pool_saved_up_to)
+        self._last_checkpoint_dir = checkpoint_dir
+
+    def _continues_chain(self, checkpoint_dir):
+        previous = self._last_checkpoint_dir
+        return (previous is not None and checkpoint_dir != previous
+                and os.path.dirname(checkpoint_dir) == os.path.dirname(previous)
+                and os.path.basename(checkpoint_dir).startswith(CHECKPOINT_PREFIX))
 
     def restore(self, checkpoint_dir):
         """Loads a checkpoint written by ``save``, after verifying every file's checksum."""
@@ -173,11 +197,16 @@ class Experiment:
         self._restore_from(checkpoint, transitions)
         return path
 
+    def close(self):
+        self.training_environment.close()
+        self.evaluation_environment.close()
+
     def _pool_transitions(self, checkpoint):
         return checkpoint.pool_transitions(self.pool.max_size, FIELDS)
 
     def _restore_from(self, checkpoint, transitions=_READ_FROM_CHECKPOINT):
-        # Everything is read and verified before anything is changed.
+        # Every file is read and verified before anything is changed (arrays of the wrong
+        # shape for this variant's networks still fail partway, as a CheckpointError).
         if transitions is _READ_FROM_CHECKPOINT:
             transitions = self._pool_transitions(checkpoint)
         checkpoint.assign_to(*self.algorithm.checkpointables())
@@ -187,6 +216,7 @@ class Experiment:
         if transitions is not None:
             self.pool.load_state_dict({"transitions": transitions, **pool_state})
             self._pool_saved_up_to = pool_state["samples_added"]
+            self._last_checkpoint_dir = checkpoint.path
         for name, environment in (("training", self.training_environment),
                                   ("evaluation", self.evaluation_environment)):
             set_environment_rng_state(environment, data["environment_rng_states"][name])

@@ -62,8 +62,12 @@ def load_example(example_module_name, example_argv):
                          f"(it lacks {', '.join(missing)})")
     args = module.get_parser().parse_args(example_argv)
     # Trial processes inherit these: TensorFlow's C++ log lines only with --verbose.
-    os.environ[VERBOSE_VARIABLE] = "1" if args.verbose else "0"
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0" if args.verbose else "3"
+    verbose_run = getattr(args, "verbose", False)
+    os.environ[VERBOSE_VARIABLE] = "1" if verbose_run else "0"
+    if verbose_run:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    else:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.seed is None:
         args.seed = random_seed()
     args.exp_name = args.exp_name or args.algorithm
@@ -212,7 +216,7 @@ def run_example_local(example_module_name, example_argv):
         with _quiet_start():
             ray.init(address="local", num_cpus=args.cpus, include_dashboard=False,
                      _node_ip_address=LOOPBACK, log_to_driver=True,
-                     logging_level="INFO" if verbose() else "ERROR")
+                     logging_level="INFO" if verbose() else "WARNING")
     try:
         experiment_path, results = run_tune_experiment(module, args, variant_spec,
                                                        args.local_dir)
@@ -243,7 +247,7 @@ def run_example_ray(example_module_name, example_argv):
     validate_restore_path(args)
     import ray
     try:
-        ray.init(address=args.address, logging_level="INFO" if verbose() else "ERROR",
+        ray.init(address=args.address, logging_level="INFO" if verbose() else "WARNING",
                  runtime_env={"env_vars": {"PYTHONPATH": example_root(module),
                                            VERBOSE_VARIABLE: "1" if verbose() else "0"}})
     except (ConnectionError, ValueError) as error:
@@ -262,18 +266,20 @@ def _finite(value):
 
 def summarize(experiment_path, results, variant_spec, metric, mode):
     """Prints a table of the trials and the best one; writes ``summary.json`` beside them."""
+    from ray.tune.utils import flatten_dict
+
     search_paths = [path for path, _ in search_space_entries(variant_spec)]
-    table = results.get_dataframe()
-    columns = {f"config/{path.replace('.', '/')}": path for path in search_paths}
     trials = []
-    for result, (_, row) in zip(results, table.iterrows()):
+    for result in results:  # Tune's ResultGrid: one Result per trial, failed ones included
+        metrics = result.metrics or {}
+        config = flatten_dict(result.config or {}, delimiter=".")
         trials.append({
             "trial": os.path.basename(result.path),
             "path": result.path,
-            "config": {path: _plain(row.get(column)) for column, path in columns.items()},
-            metric: _plain(row.get(metric)),
-            "timestep": _plain(row.get("timestep")),
-            "epochs": _plain(row.get("training_iteration")),
+            "config": {path: config.get(path) for path in search_paths},
+            metric: metrics.get(metric),
+            "timestep": metrics.get("timestep"),
+            "epochs": metrics.get("training_iteration"),
             "status": "ERROR" if result.error else "OK",
             "checkpoint": result.checkpoint.path if result.checkpoint else None,
         })
@@ -302,17 +308,6 @@ def summarize(experiment_path, results, variant_spec, metric, mode):
             print(f"softlearning: trial {os.path.basename(result.path)} failed: "
                   f"{_error_line(result.error)}", file=sys.stderr)
     return 1 if any(result.error for result in results) else 0
-
-
-def _plain(value):
-    """A pandas cell as plain JSON data (NaN and missing as None)."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _error_line(error):

@@ -1,6 +1,5 @@
 """What a running experiment prints: one line per trial result, with the time left."""
 import sys
-import time
 
 from ray.tune import ProgressReporter
 
@@ -40,10 +39,9 @@ class TrialProgressReporter(ProgressReporter):
 
     def __init__(self):
         self._reported = {}  # trial id -> (status, training_iteration) last printed
-        self._start = time.time()
 
     def setup(self, start_time=None, total_samples=None, metric=None, mode=None, **kwargs):
-        self._start = start_time or self._start
+        pass
 
     def _state(self, trial):
         result = trial.last_result or {}
@@ -63,8 +61,9 @@ class TrialProgressReporter(ProgressReporter):
             name = f"trial {trial.trial_id} (seed {seed})"
             if trial.status in ("TERMINATED", "ERROR") and previous_status != trial.status:
                 how = "finished" if trial.status == "TERMINATED" else "failed"
-                print(f"{name}: {how} after {format_duration(time.time() - self._start)}",
-                      file=sys.stdout, flush=True)
+                seconds = (trial.last_result or {}).get("time_total_s")
+                took = f" after {format_duration(seconds)} of training" if seconds else ""
+                print(f"{name}: {how}{took}", file=sys.stdout, flush=True)
             elif state[1] is not None:
                 print(progress_line(name, trial.last_result, total_timesteps(trial.config)),
                       file=sys.stdout, flush=True)

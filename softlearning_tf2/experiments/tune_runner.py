@@ -29,9 +29,14 @@ class ExperimentRunner(tune.Trainable):
 
     def reset_config(self, new_config):
         """The next trial of a search in this same process (Tune's ``reuse_actors``): a new
-        ``Experiment`` without a new process and a new TensorFlow start."""
+        ``Experiment`` without a new process and a new TensorFlow start. (TensorFlow's thread
+        pools keep the first trial's sizes: every trial of a search asks for the same.)"""
+        self.experiment.close()
         self.experiment = self._make_experiment(new_config)
         return True
+
+    def cleanup(self):
+        self.experiment.close()
 
     def _make_experiment(self, config):
         return Experiment(config)
@@ -42,7 +47,9 @@ class ExperimentRunner(tune.Trainable):
         return diagnostics
 
     def save_checkpoint(self, checkpoint_dir):
-        self.experiment.save(checkpoint_dir)
+        # Tune writes into a temporary directory and moves it to the trial's next
+        # checkpoint_NNNNNN: one chain per trial.
+        self.experiment.save(checkpoint_dir, incremental=True)
         return checkpoint_dir
 
     def load_checkpoint(self, checkpoint_dir):

@@ -6,11 +6,13 @@ import tensorflow as tf
 class BasePolicy:
     """A stochastic policy over actions in [-1, 1]^d, written as a map of noise.
 
-    Every policy draws actions as ``actions_from_noise(observations, noise)`` with noise from
-    ``draw_noise``; training, acting, diagnostics and the exported SavedModel all go through
-    that one method, each with its own noise source. ``deterministic_actions`` is the
-    evaluation action. ``action`` is the sampler's entry point: one numpy observation in, one
-    numpy action out, through a compiled function so that acting costs no retracing.
+    Every policy is a map of noise: ``actions_from_noise(observations, noise)`` with noise from
+    ``draw_noise`` (drawn from the policy's generator, or one passed in: diagnostics and the
+    exported SavedModel bring their own). ``deterministic_actions`` is the evaluation action,
+    the sample at zero noise. SAC's Gaussian also gives the log-density of the same sample
+    (``actions_and_log_probs_from_noise``), which its training uses. ``action`` is the
+    sampler's entry point: one numpy observation in, one numpy action out, through a compiled
+    function so that acting costs no retracing.
 
     ``has_log_prob`` says whether ``log_probs`` is a tractable density.
     """

@@ -17,9 +17,9 @@ float32), so ``env.step(actions[0])`` on the raw gymnasium environment is what t
 policy's log-density of the normalized action minus sum(log((high - low) / 2)), the
 log-Jacobian of the affine map.
 
-Both action signatures run the policy's one sampling method, ``actions_from_noise``: with
-noise drawn inside (``sample``) or with the policy's deterministic action
-(``serving_default``).
+``sample`` runs the policy's sampling method ``actions_from_noise`` with noise drawn inside;
+``serving_default`` its ``deterministic_actions`` (for both policies: the sample at zero
+noise).
 
 The export is a ``tf.Module`` whose attributes are plain ``tf.Variable`` objects (the policy
 network's weights, the noise stream's state) and ``tf.function`` objects traced with fixed input
@@ -250,11 +250,15 @@ def export_policy(checkpoint, output_dir, format="saved_model", overwrite=False,
     check_output_dir(output_dir, overwrite)
     if not isinstance(checkpoint, Checkpoint):
         progress(f"reading checkpoint {checkpoint}")
-        checkpoint = Checkpoint.read(checkpoint)
+        checkpoint = Checkpoint.read(checkpoint, for_acting=True)
 
     environment = make_environment(checkpoint.environment_params)
     policy = load_policy(checkpoint, environment)
-    module = ExportedPolicy(policy, environment.action_rescaling(),
+    try:
+        action_rescaling = environment.action_rescaling()
+    except RuntimeError as error:  # a gymnasium whose RescaleAction works otherwise
+        raise ExportError(str(error)) from None
+    module = ExportedPolicy(policy, action_rescaling,
                             environment.raw.action_space.low, environment.raw.action_space.high)
     signatures = module.signatures()
     check_core_ops(signatures)

@@ -42,6 +42,11 @@ class SimpleReplayPool:
     capacity = max_size
 
     @property
+    def pointer(self):
+        """Where the next transition goes in the ring."""
+        return self._pointer
+
+    @property
     def samples_added(self):
         return self._samples_added
 
@@ -105,12 +110,20 @@ class SimpleReplayPool:
         return {
             "transitions": self.last_n_batch(self._size),
             "samples_added": self._samples_added,
+            "pointer": self._pointer,
             "rng_state": self.rng_state,
         }
 
     def load_state_dict(self, state):
+        """Restores ``state_dict()``'s output into the same ring positions: a full pool's
+        oldest transition goes where the next one will be written, so that the same random
+        indices draw the same transitions as in the pool that was saved."""
         transitions = state["transitions"]
         self._pointer, self._size, self._samples_added = 0, 0, 0
         self.add_samples(transitions)
         self._samples_added = int(state["samples_added"])
+        if self._size == self._max_size and state.get("pointer") is not None:
+            self._pointer = int(state["pointer"])
+            for name in FIELDS:
+                self.fields[name] = np.roll(self.fields[name], self._pointer, axis=0)
         self._rng.bit_generator.state = state["rng_state"]

@@ -11,34 +11,26 @@ def get_sampler_from_variant(variant):
     return build_from_params(variant["sampler_params"], SAMPLER_CLASSES, "sampler")
 
 
-def rollout(environment, act, max_path_length, *, reset_seed=None, render=False):
+def rollout(environment, act, max_path_length, *, reset_seed=None):
     """Runs one episode with ``act(observation) -> action`` for ``environment.step``.
 
     Returns a dict: ``actions`` and ``rewards`` (one per step), ``infos`` (the reset's info
-    first, then one per step), ``return``, ``length``, ``terminated``, and with ``render`` the
-    ``frames`` (one after the reset, one per step).
+    first, then one per step), ``return`` (summed in float64), ``length`` and ``terminated``.
     """
     observation, info = environment.reset(seed=reset_seed)
-    actions, rewards, infos, frames = [], [], [info], []
+    actions, rewards, infos = [], [], [info]
     terminated = False
-    if render:
-        frames.append(environment.render())
     for _ in range(max_path_length):
         action = act(observation)
         observation, reward, terminated, truncated, info = environment.step(action)
         actions.append(action)
         rewards.append(float(reward))
         infos.append(info)
-        if render:
-            frames.append(environment.render())
         if terminated or truncated:
             break
-    path = {"actions": actions, "rewards": np.asarray(rewards, np.float64),
+    return {"actions": actions, "rewards": np.asarray(rewards, np.float64),
             "infos": infos, "return": float(np.sum(rewards)), "length": len(rewards),
             "terminated": bool(terminated)}
-    if render:
-        path["frames"] = frames
-    return path
 
 
 def evaluation_rollouts(environment, policy, num_paths, max_path_length, deterministic=True):

@@ -54,7 +54,8 @@ def main(argv=None):
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
         return _error(f"unknown command {command!r}; valid choices: {', '.join(COMMANDS)}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    verbose = "--verbose" in rest
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "3")
     if command in OTHER_COMMANDS:
         module = importlib.import_module(f"softlearning_tf2.scripts.{command}")
         return module.main(rest)

@@ -40,7 +40,7 @@ def _main(argv):
     try:
         check_output_dir(args.output_dir, args.overwrite)
         progress(f"reading checkpoint {args.checkpoint_dir}")
-        checkpoint = Checkpoint.read(args.checkpoint_dir)
+        checkpoint = Checkpoint.read(args.checkpoint_dir, for_acting=True)
     except (CheckpointError, ExportError) as error:
         return report_error(PROG, error)
 

@@ -2,9 +2,10 @@
 
 TensorFlow's C++ runtime prints lines to stderr while it loads (oneDNN, CUDA drivers, CPU
 features; "failed call to cuInit" on a machine without a GPU), some before its own log level
-applies. ``import_tensorflow`` imports it with stderr pointed at /dev/null for that moment and
-the C++ log level at errors-only; ``SOFTLEARNING_VERBOSE=1`` (the CLI's ``--verbose``) keeps
-everything. Python exceptions are unaffected.
+applies. ``import_tensorflow`` imports it with stderr pointed at /dev/null for that moment and,
+unless ``TF_CPP_MIN_LOG_LEVEL`` is set already, the C++ log level at 3 (fatal messages only:
+the cuInit line is logged as an error). ``SOFTLEARNING_VERBOSE=1`` (the CLI's ``--verbose``)
+keeps everything. Python exceptions are unaffected.
 """
 import contextlib
 import os

@@ -214,3 +214,18 @@ def test_python_api_builds_trains_saves_loads_and_acts(tmp_path):
     normalized = experiment.policy.action(observation, deterministic=True)
     np.testing.assert_allclose(experiment.act(observation), 2.0 * normalized)  # torque bounds
     assert loaded.algorithm.epoch == 2 and loaded.pool.size == 120
+
+
+def test_saves_outside_a_trial_directory_stand_alone(tmp_path):
+    """Two saves to unrelated directories (or twice to one): each holds the whole pool."""
+    experiment = Experiment(tiny_variant())
+    experiment.train_epoch()
+    experiment.save(str(tmp_path / "first"))
+    experiment.train_epoch()
+    experiment.save(str(tmp_path / "second"))
+    experiment.save(str(tmp_path / "second"))
+    for name, size in (("first", 120), ("second", 240)):
+        loaded = Experiment.load(str(tmp_path / name))
+        assert loaded.pool.size == size and loaded.algorithm.epoch == size // 120
+        np.testing.assert_array_equal(loaded.pool.last_n_batch(size)["actions"],
+                                      experiment.pool.last_n_batch(240)["actions"][:size])

@@ -74,3 +74,19 @@ def test_state_round_trip_preserves_order_and_sampling():
     assert restored.samples_added == 6
     np.testing.assert_array_equal(restored.random_batch(8)["rewards"],
                                   pool.random_batch(8)["rewards"])
+
+
+def test_state_round_trip_of_a_wrapped_pool_draws_the_same_batches():
+    pool = SimpleReplayPool((2,), (1,), max_size=5, seed=3)
+    for index in range(13):  # wrapped twice: the ring's oldest row is not at 0
+        pool.add_sample({"observations": [index, index], "actions": [index], "rewards": index,
+                         "terminals": 0.0, "next_observations": [index, index]})
+    restored = SimpleReplayPool((2,), (1,), max_size=5, seed=9)
+    restored.load_state_dict(pool.state_dict())
+    for field in pool.fields:
+        np.testing.assert_array_equal(restored.fields[field], pool.fields[field])
+    np.testing.assert_array_equal(restored.random_batch(20)["rewards"],
+                                  pool.random_batch(20)["rewards"])
+    restored.add_sample({"observations": [13, 13], "actions": [13], "rewards": 13,
+                         "terminals": 0.0, "next_observations": [13, 13]})
+    assert restored.last_n_batch(5)["rewards"].tolist() == [9, 10, 11, 12, 13]
