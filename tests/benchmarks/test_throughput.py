@@ -27,6 +27,9 @@ def test_benchmark_prints_its_figures():
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.throughput", "--algorithm", "SAC",
          "--env", "Pendulum-v1", "--steps", "40", "--warmup", "100", "--fuse", "4",
+         "--set", "Q_params.config.hidden_layer_sizes=[32,32]",
+         "--set", "policy_params.config.hidden_layer_sizes=[32,32]",
+         "--set", "algorithm_params.config.batch_size=32",
          "--intra-op-threads", "2", "--inter-op-threads", "1"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
