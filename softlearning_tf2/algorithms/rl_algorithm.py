@@ -152,8 +152,9 @@ class RLAlgorithm:
                     for name, value in diagnostics.items()}
 
         def counted_step(batch):
-            self._update_count.assign_add(1)
-            return self._update_step(batch)
+            # The step runs after the count moves: when a check fails, the count names it.
+            with tf.control_dependencies([self._update_count.assign_add(1)]):
+                return self._update_step(batch)
 
         def update(batch):
             return checked(counted_step(batch))
@@ -210,14 +211,14 @@ class RLAlgorithm:
                 self._checked_call(self._update, self._training_batch(), 1)
 
     def _checked_call(self, update, batches, num_updates):
-        first = self.num_train_steps + 1
         try:
             self._last_update_diagnostics = update(batches)
         except tf.errors.InvalidArgumentError as error:
             match = re.search(r"non-finite (\S+)", error.message)
             if match is None:
                 raise
-            steps = f"{first}" if num_updates == 1 else f"{first}..{first + num_updates - 1}"
+            last = self.num_train_steps
+            steps = f"{last}" if num_updates == 1 else f"{last - num_updates + 1}..{last}"
             raise FloatingPointError(
                 f"{match.group(1)} became NaN or infinite at update step {steps} "
                 f"(epoch {self._epoch + 1}); training stops here and the last checkpoint "
