@@ -13,7 +13,10 @@ then measures
   (one independent chain of matmuls per core), divided by the FLOPs of one update counted
   from the layer sizes (roofline_updates_per_s),
 
-and prints a summary followed by one JSON line. Compare with
+and prints a summary followed by one JSON line. ``--phases`` also times each piece of the
+training loop (``phase_ms_per_step``: acting, the environment step, adding to the pool,
+gathering a batch, turning it into tensors, the compiled update call, and the Python around
+them), in milliseconds per environment step. Compare with
 ``../shared/bench/sb3_sac_speed.sh ENV STEPS`` run right before or after, as a ratio.
 """
 import argparse
@@ -42,7 +45,47 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="variant override, as in the CLI's --set")
+    parser.add_argument("--phases", action="store_true",
+                        help="time each piece of the training loop (phase_ms_per_step)")
     return parser.parse_args(argv)
+
+
+def instrument_phases(algorithm):
+    """Wraps the pieces of the training loop with timers; returns {phase: seconds}, filled as
+    the loop runs. ``batch`` is the whole batch preparation, ``batch_gather`` its numpy part."""
+    seconds = {}
+
+    def timed(phase, function):
+        seconds.setdefault(phase, 0.0)
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[phase] += time.perf_counter() - start
+        return wrapper
+
+    policy, pool, sampler = algorithm.policy, algorithm.pool, algorithm.sampler
+    policy.action = timed("act", policy.action)
+    sampler.environment.step = timed("env_step", sampler.environment.step)
+    pool.add_sample = timed("pool_add", pool.add_sample)
+    pool.random_batch = timed("batch_gather", pool.random_batch)
+    algorithm._training_batch = timed("batch", algorithm._training_batch)
+    algorithm._stacked_training_batches = timed("batch", algorithm._stacked_training_batches)
+    algorithm._compiled = (timed("update_call", algorithm._update),
+                           timed("update_call", algorithm._fused_update))
+    return seconds
+
+
+def phase_breakdown(seconds, loop_wall, steps):
+    """Milliseconds per environment step of each phase, ``batch_to_tensors`` split off
+    ``batch``, and ``python_glue``: the loop's time outside every phase."""
+    phases = dict(seconds)
+    phases["batch_to_tensors"] = phases.pop("batch") - phases["batch_gather"]
+    outside = loop_wall - sum(phases.values())
+    phases["python_glue"] = outside
+    return {phase: round(1000.0 * value / steps, 3) for phase, value in phases.items()}
 
 
 def dense_flops(rows, layer_sizes):
@@ -152,9 +195,11 @@ def main(argv=None):
     algorithm.train_steps(args.warmup)  # random actions; the first update compiles here
     algorithm.train_steps(2 * args.fuse)  # and the acting function here
 
+    phase_seconds = instrument_phases(algorithm) if args.phases else None
     start = time.perf_counter()
     sample_time, train_time = timed_steps(algorithm, args.steps)
     loop_wall = time.perf_counter() - start
+    phase_seconds = dict(phase_seconds) if phase_seconds is not None else None  # the loop's
 
     calls = max(1, args.steps // (4 * args.fuse))
     if args.fuse > 1:
@@ -204,6 +249,8 @@ def main(argv=None):
         "peak_rss_mb": round(peak_rss_mb, 1),
         "cpus": os.cpu_count(),
     }
+    if phase_seconds is not None:
+        figures["phase_ms_per_step"] = phase_breakdown(phase_seconds, loop_wall, args.steps)
     print(f"{args.algorithm} on {args.env} (fuse {args.fuse}): {figures['env_steps_per_s']} "
           f"env steps/s in the training loop ({figures['sample_s']} s sampling, "
           f"{figures['train_s']} s updates); {figures['updates_per_s']} updates/s alone = "

@@ -30,7 +30,7 @@ def test_benchmark_prints_its_figures():
          "--set", "Q_params.config.hidden_layer_sizes=[32,32]",
          "--set", "policy_params.config.hidden_layer_sizes=[32,32]",
          "--set", "algorithm_params.config.batch_size=32",
-         "--intra-op-threads", "2", "--inter-op-threads", "1"],
+         "--intra-op-threads", "2", "--inter-op-threads", "1", "--phases"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -41,6 +41,13 @@ def test_benchmark_prints_its_figures():
     assert (figures["intra_op_threads"], figures["inter_op_threads"]) == (2, 1)
     # The roofline counts every core: never below what one chain of matmuls gets.
     assert figures["matmul_gflops"] >= figures["matmul_gflops_one_chain"] > 0
+    # The phases of the loop add up to the loop's wall time (python_glue is the rest).
+    phases = figures["phase_ms_per_step"]
+    assert set(phases) == {"act", "env_step", "pool_add", "batch_gather", "batch_to_tensors",
+                           "update_call", "python_glue"}
+    assert all(value >= 0 for name, value in phases.items() if name != "python_glue")
+    assert phases["update_call"] > 0 and phases["act"] > 0 and phases["env_step"] > 0
+    assert sum(phases.values()) * 40 / 1000 == pytest.approx(figures["wall_s"], abs=0.02)
 
 
 @pytest.mark.integration
