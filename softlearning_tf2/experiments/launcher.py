@@ -183,23 +183,19 @@ def validate_restore_path(args):
         raise UsageError(f"--restore {args.restore}: no such directory")
     from ray import tune
 
-    from softlearning_tf2.checkpoints import CheckpointError, checkpoints_inside, verify_manifest
+    from softlearning_tf2.checkpoints import (
+        CheckpointError, checkpoints_inside, newest_readable, verify_manifest)
     if not tune.Tuner.can_restore(path):
         raise UsageError(f"--restore {args.restore}: not a Tune experiment directory "
                          f"(no experiment state in it)")
     for trial_dir in sorted(os.listdir(path)):
         checkpoints = checkpoints_inside(os.path.join(path, trial_dir))
-        problems = []
-        for checkpoint in reversed(checkpoints):
-            try:
-                verify_manifest(checkpoint)
-                break
-            except CheckpointError as error:
-                problems.append(str(error))
-        else:
-            if checkpoints:
-                raise UsageError(f"--restore {args.restore}: no checkpoint of trial "
-                                 f"{trial_dir} verifies (the newest: {problems[0]})")
+        if not checkpoints:
+            continue
+        try:
+            newest_readable(checkpoints[-1], verify_manifest)
+        except CheckpointError as error:
+            raise UsageError(f"--restore {args.restore}: {error}") from None
 
 
 def run_example_local(example_module_name, example_argv):
