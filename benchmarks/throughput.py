@@ -214,8 +214,8 @@ def main(argv=None):
     diagnostics["Q_0_loss"].numpy()
     updates_per_s = calls * args.fuse / (time.perf_counter() - start)
 
-    observation_size = experiment.training_environment.observation_space.shape[0]
-    action_size = experiment.training_environment.action_space.shape[0]
+    observation_size = experiment.training_environment.observation_size
+    action_size = experiment.training_environment.action_size
     flops = flops_per_update(args.algorithm, variant["algorithm_params"]["config"],
                              variant["policy_params"]["config"]["hidden_layer_sizes"],
                              variant["Q_params"]["config"]["hidden_layer_sizes"],

@@ -63,14 +63,26 @@ def clone_as_target(model):
     return target
 
 
-def Q_regression_step(Qs, optimizers, observations, actions, Q_target):
+def continuous_Q_values(Q, observations, actions):
+    """Q(s, a), [batch], of a Q model called as ``Q([observations, actions])``."""
+    return Q([observations, actions])[:, 0]
+
+
+def discrete_Q_values(Q, observations, actions):
+    """Q(s, a), [batch], of a model with one output per action, at int32 action indices."""
+    return tf.gather(Q(observations), actions, axis=1, batch_dims=1)
+
+
+def Q_regression_step(Qs, optimizers, observations, actions, Q_target,
+                      Q_values_at=continuous_Q_values):
     """One Adam step per Q function on 0.5 * mean((Q_i(s, a) - Q_target)^2).
 
-    Returns the Q values and the losses, one of each per Q function.
+    ``Q_values_at(Q, observations, actions)`` reads Q(s, a) off a model (continuous or
+    discrete actions). Returns the Q values and the losses, one of each per Q function.
     """
     Q_variables = [Q.trainable_variables for Q in Qs]
     with tf.GradientTape() as tape:
-        Q_values = [Q([observations, actions])[:, 0] for Q in Qs]
+        Q_values = [Q_values_at(Q, observations, actions) for Q in Qs]
         Q_losses = [0.5 * tf.reduce_mean(tf.square(Q_value - Q_target)) for Q_value in Q_values]
         total_Q_loss = tf.add_n(Q_losses)  # the Qs share no weights: gradients stay separate
     gradients = tape.gradient(total_Q_loss, Q_variables)

@@ -136,9 +136,9 @@ class RLAlgorithm:
         raise NotImplementedError
 
     def _batch_signature(self):
-        observation_size = self._training_environment.observation_space.shape[0]
-        action_size = self._training_environment.action_space.shape[0]
-        return batch_signature(observation_size, action_size)
+        environment = self._training_environment
+        return batch_signature(environment.observation_size, environment.action_size,
+                               environment.discrete_actions)
 
     def _compile(self):
         """``update`` (one batch) and ``fused_update`` (a stack of batches, one update each,
@@ -306,11 +306,13 @@ def _path_statistics(paths):
     }
 
 
-def batch_signature(observation_size, action_size):
-    """``tf.TensorSpec``s of a training batch, for compiled update functions."""
+def batch_signature(observation_size, action_size, discrete_actions=False):
+    """``tf.TensorSpec``s of a training batch, for compiled update functions. Discrete
+    actions are int32 indices, one per transition."""
     return {
         "observations": tf.TensorSpec([None, observation_size], tf.float32),
-        "actions": tf.TensorSpec([None, action_size], tf.float32),
+        "actions": (tf.TensorSpec([None], tf.int32) if discrete_actions
+                    else tf.TensorSpec([None, action_size], tf.float32)),
         "rewards": tf.TensorSpec([None], tf.float32),
         "terminals": tf.TensorSpec([None], tf.float32),
         "next_observations": tf.TensorSpec([None, observation_size], tf.float32),

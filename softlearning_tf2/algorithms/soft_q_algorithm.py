@@ -2,10 +2,14 @@
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
-    Adam, Q_regression_step, clone_as_target, update_target_models)
+    Adam, Q_regression_step, clone_as_target, continuous_Q_values, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.temperature import Temperature
 from softlearning_tf2.algorithms.validation import check_hyperparameters
+
+
+DISCRETE_COUNTERPARTS_HELP = ("--algorithm SAC and SQL choose DiscreteSAC / DiscreteSQL for "
+                              "Discrete actions; SACV has no discrete version")
 
 
 class SoftQAlgorithm(RLAlgorithm):
@@ -17,11 +21,21 @@ class SoftQAlgorithm(RLAlgorithm):
     V, SQL's Qs) and ``_update_targets`` moves every copy by ``tau`` every
     ``target_update_interval`` updates. Every network, target and optimizer made here is
     registered for checkpoints.
+
+    ``discrete_actions`` says which action spaces a subclass trains on (Box or Discrete): the
+    environment is checked against it, with one line naming the algorithm that fits instead.
+    ``trains_policy`` is False where the policy has no weights of its own (discrete SQL's
+    Boltzmann policy is its Q function): then there is no policy optimizer.
     """
+
+    discrete_actions = False
+    trains_policy = True
+    Q_values_at = staticmethod(continuous_Q_values)
 
     def __init__(self, *, Qs, policy_lr=3e-4, Q_lr=3e-4, reward_scale=1.0, discount=0.99,
                  tau=5e-3, target_update_interval=1, **kwargs):
         super().__init__(**kwargs)
+        self._check_action_space()
         check_hyperparameters(policy_lr=policy_lr, Q_lr=Q_lr, reward_scale=reward_scale,
                               discount=discount, tau=tau,
                               target_update_interval=target_update_interval)
@@ -36,12 +50,23 @@ class SoftQAlgorithm(RLAlgorithm):
         self._Q_optimizers = tuple(
             self._add_optimizer(f"Q_{index}", Q.trainable_variables, Q_lr)
             for index, Q in enumerate(self._Qs))
-        self._policy_optimizer = self._add_optimizer(
+        self._policy_optimizer = (self._add_optimizer(
             "policy", self._policy.trainable_variables, policy_lr)
+            if self.trains_policy else None)
 
     @property
     def Qs(self):
         return self._Qs
+
+    def _check_action_space(self):
+        environment = self._training_environment
+        discrete = bool(getattr(environment, "discrete_actions", False))
+        if discrete != self.discrete_actions:
+            kinds = ("Box", "Discrete") if discrete else ("Discrete", "Box")
+            name = getattr(environment, "environment_id", type(environment).__name__)
+            raise ValueError(
+                f"{type(self).__name__} trains on {kinds[0]} action spaces; {name} has "
+                f"{kinds[1]} actions ({DISCRETE_COUNTERPARTS_HELP})")
 
     def _add_optimizer(self, name, variables, learning_rate):
         """An Adam for ``variables``, built now so that checkpoints hold its slots."""
@@ -57,7 +82,7 @@ class SoftQAlgorithm(RLAlgorithm):
 
     def _add_temperature(self, **config):
         """A ``Temperature`` (learned or fixed alpha) over this task's action dimension."""
-        temperature = Temperature(self._training_environment.action_space.shape[0], **config)
+        temperature = Temperature(self._training_environment.action_size, **config)
         self._track_variable("log_alpha", temperature.log_alpha)
         self._track_optimizer("alpha", temperature.optimizer)
         return temperature
@@ -77,7 +102,7 @@ class SoftQAlgorithm(RLAlgorithm):
     def _update_Qs(self, batch, Q_target):
         """One Adam step on each 0.5 * mean((Q_i(s, a) - Q_target)^2)."""
         return Q_regression_step(self._Qs, self._Q_optimizers, batch["observations"],
-                                 batch["actions"], Q_target)
+                                 batch["actions"], Q_target, self.Q_values_at)
 
     @staticmethod
     def _Q_diagnostics(Q_target, Q_values, Q_losses):

@@ -67,7 +67,7 @@ class SQL(SoftQAlgorithm):
         self._value_n_particles = int(value_n_particles)
         self._kernel_n_particles = int(kernel_n_particles)
         self._n_fixed_particles = n_fixed
-        self._action_size = self._training_environment.action_space.shape[0]
+        self._action_size = self._training_environment.action_size
         self._proposal_generator = self._policy.noise_generator.split(1)[0]
         self._track_variable("value_proposal_state", self._proposal_generator.state)
         self._Q_targets = tuple(self._add_target(f"Q_target_{index}", Q)

@@ -1,9 +1,12 @@
 """Builds an algorithm, and everything it trains, from a variant."""
+from softlearning_tf2.algorithms.discrete_sac import DiscreteSAC
+from softlearning_tf2.algorithms.discrete_sql import DiscreteSQL
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.algorithms.sacv import SACV
 from softlearning_tf2.algorithms.sql import SQL
 
-ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV, "SQL": SQL}
+ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV, "SQL": SQL, "DiscreteSAC": DiscreteSAC,
+                     "DiscreteSQL": DiscreteSQL}
 
 
 def get_algorithm_from_variant(variant, **objects):

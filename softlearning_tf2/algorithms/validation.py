@@ -16,6 +16,7 @@ RULES = {
     "discount": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     "tau": ("in (0, 1]", lambda value: 0.0 < value <= 1.0),
     "kernel_update_ratio": ("in (0, 1)", lambda value: 0.0 < value < 1.0),
+    "target_entropy_ratio": ("in (0, 1]", lambda value: 0.0 < value <= 1.0),
     "fixed_alpha": (">= 0 or null", lambda value: value is None or value >= 0.0),
     "reward_scale": ("finite", math.isfinite),
     **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)

@@ -109,7 +109,7 @@ def export_actor(path, metadata, deterministic, seed=None):
     dtype = environment.raw.action_space.dtype
 
     def act(observation):
-        observations = tf.constant(np.asarray(observation, np.float32)[None])
+        observations = tf.constant(np.asarray(observation, np.float32).reshape(1, -1))
         return function(observations=observations)["actions"].numpy()[0].astype(dtype)
 
     return Actor(act, environment, f"exported {metadata.get('algorithm')} policy (timestep "

@@ -4,11 +4,29 @@ An environment is named by universe / domain / task, as in softlearning. In the 
 universe the gymnasium id is ``f"{domain}-{task}"``: ``Pendulum`` / ``v1`` is ``Pendulum-v1``,
 ``MultiGoal`` / ``Default-v0`` is ``MultiGoal-Default-v0``.
 """
+import functools
+
 import gymnasium
 
-from softlearning_tf2.environments.adapters.gymnasium_adapter import GymnasiumAdapter
+from softlearning_tf2.environments.adapters.gymnasium_adapter import (
+    GymnasiumAdapter, check_action_space)
 
 UNIVERSES = ("gymnasium",)
+
+
+def register_minatar():
+    """Registers MinAtar's games (``MinAtar/Breakout-v1``, ...) with gymnasium when the
+    ``minatar`` package is installed: it defines them but does not register them on import."""
+    if "MinAtar/Breakout-v1" in gymnasium.registry:
+        return
+    try:
+        from minatar.gym import register_envs
+    except ImportError:
+        return
+    register_envs()
+
+
+register_minatar()
 
 
 def gymnasium_domains_and_tasks():
@@ -33,6 +51,21 @@ def validate_environment_name(universe, domain, task):
     if task not in domains[domain]:
         raise ValueError(f"unknown task {task!r} for domain {domain!r}; valid choices: "
                          f"{', '.join(domains[domain])}")
+
+
+@functools.lru_cache(maxsize=None)
+def has_discrete_actions(universe, domain, task):
+    """Whether the task's action space is Discrete (True) or a bounded Box (False); ValueError
+    (one line naming what is supported) for any other action space. Makes the environment
+    once to look."""
+    validate_environment_name(universe, domain, task)
+    environment_id = f"{domain}-{task}"
+    environment = gymnasium.make(environment_id)
+    try:
+        check_action_space(environment.action_space, environment_id)
+        return isinstance(environment.action_space, gymnasium.spaces.Discrete)
+    finally:
+        environment.close()
 
 
 def get_environment(universe, domain, task, environment_kwargs=None):

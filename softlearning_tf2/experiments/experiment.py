@@ -63,11 +63,13 @@ class Experiment:
         self.pool = get_replay_pool_from_variant(variant, self.training_environment,
                                                  seed=component_seed(seed, "replay_pool"))
         self.sampler = get_sampler_from_variant(variant)
+        self.networks = self._build_value_functions(seed)
+        # A policy of the Q functions (discrete SQL's Boltzmann policy) acts on these very Qs.
         self.policy = get_policy_from_variant(variant, self.training_environment,
-                                              seed=component_seed(seed, "policy"))
+                                              seed=component_seed(seed, "policy"),
+                                              Q_functions=self.networks["Qs"])
         self.initial_exploration_policy = get_exploration_policy_from_variant(
             variant, self.training_environment, seed=component_seed(seed, "exploration"))
-        self.networks = self._build_value_functions(seed)
         self.sampler.initialize(self.training_environment, self.policy, self.pool,
                                 seed=component_seed(seed, "training_environment"))
         self.algorithm = get_algorithm_from_variant(

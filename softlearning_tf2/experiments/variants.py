@@ -10,7 +10,10 @@ search spaces); ``keyword_overrides`` does the same by leaf name for the Python 
 import copy
 import json
 
+from softlearning_tf2.algorithms.discrete_sac import DEFAULT_TARGET_ENTROPY_RATIO
+from softlearning_tf2.algorithms.soft_q_algorithm import DISCRETE_COUNTERPARTS_HELP
 from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.environments.utils import has_discrete_actions
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
 
@@ -54,6 +57,32 @@ ALGORITHM_PARAMS_BASE = {
                        **TRAINING_LOOP_PARAMS, "batch_size": 128}},
 }
 
+# On Discrete action spaces (``--algorithm SAC`` / ``SQL`` pick these there).
+DISCRETE_ALGORITHM_PARAMS_BASE = {
+    # arXiv:1910.07207, with SAC's learning rates and targets; see DiscreteSAC on the target
+    # entropy.
+    "SAC": {"class_name": "DiscreteSAC",
+            "config": {**SAC_PARAMS, "target_entropy_ratio": DEFAULT_TARGET_ENTROPY_RATIO,
+                       **TRAINING_LOOP_PARAMS}},
+    # arXiv:1702.08165 with the exact soft value of a finite action set: no sampler.
+    "SQL": {"class_name": "DiscreteSQL",
+            "config": {"Q_lr": 3e-4, "reward_scale": 1.0, "discount": 0.99, "tau": 5e-3,
+                       "target_update_interval": 1, **TRAINING_LOOP_PARAMS}},
+}
+DISCRETE_POLICY_PARAMS = {
+    "SAC": {"class_name": "CategoricalPolicy",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
+    "SQL": {"class_name": "BoltzmannPolicy", "config": {"temperature": 1.0}},
+}
+DISCRETE_Q_PARAMS = {
+    "SAC": {"class_name": "double_discrete_Q_function",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
+    "SQL": {"class_name": "discrete_Q_function",
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
+}
+# Reward scales of discrete SQL (temperature 1), per domain.
+DISCRETE_SQL_REWARD_SCALES = {}
+
 # The policy and Q functions each algorithm trains.
 POLICY_PARAMS = {
     "SAC": {"class_name": "FeedforwardGaussianPolicy",
@@ -91,6 +120,10 @@ DOMAIN_PARAMS = {
     ("gymnasium", "Ant"): {"max_path_length": 1000, "n_epochs": 1000},
     ("gymnasium", "Humanoid"): {"max_path_length": 1000, "n_epochs": 3000},
     ("gymnasium", "MultiGoal"): {"max_path_length": 30, "n_epochs": 100, "epoch_length": 100},
+    # Discrete actions: the step counts of README's discrete results (50k and 200k steps).
+    ("gymnasium", "CartPole"): {"max_path_length": 500, "n_epochs": 50},
+    ("gymnasium", "Acrobot"): {"max_path_length": 500, "n_epochs": 50},
+    ("gymnasium", "LunarLander"): {"max_path_length": 1000, "n_epochs": 200},
 }
 
 DEFAULT_TASKS = {
@@ -101,6 +134,9 @@ DEFAULT_TASKS = {
     ("gymnasium", "Ant"): "v5",
     ("gymnasium", "Humanoid"): "v5",
     ("gymnasium", "MultiGoal"): "Default-v0",
+    ("gymnasium", "CartPole"): "v1",
+    ("gymnasium", "Acrobot"): "v1",
+    ("gymnasium", "LunarLander"): "v3",
 }
 
 
@@ -110,14 +146,24 @@ def default_task(universe, domain):
 
 def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
                 checkpoint_frequency=1):
-    """The resolved default variant (no search spaces) of one trial."""
+    """The resolved default variant (no search spaces) of one trial.
+
+    On a Discrete action space, ``SAC`` and ``SQL`` are their discrete versions (DiscreteSAC,
+    DiscreteSQL) with a categorical / Boltzmann policy and Q networks with one output per
+    action.
+    """
     if algorithm not in ALGORITHM_PARAMS_BASE:
         raise ValueError(f"unknown algorithm {algorithm!r}; valid choices: "
                          f"{', '.join(ALGORITHMS)}")
+    discrete = has_discrete_actions(universe, domain, task)
+    if discrete and algorithm not in DISCRETE_ALGORITHM_PARAMS_BASE:
+        raise ValueError(f"{algorithm} trains on Box action spaces; {domain}-{task} has "
+                         f"Discrete actions ({DISCRETE_COUNTERPARTS_HELP})")
     domain_params = DOMAIN_PARAMS.get((universe, domain), {})
     max_path_length = domain_params.get("max_path_length", DEFAULT_MAX_PATH_LENGTH)
     n_initial_exploration_steps = 10 * max_path_length if domain != "Pendulum" else 1000
-    algorithm_params = copy.deepcopy(ALGORITHM_PARAMS_BASE[algorithm])
+    algorithm_params = copy.deepcopy((DISCRETE_ALGORITHM_PARAMS_BASE if discrete
+                                      else ALGORITHM_PARAMS_BASE)[algorithm])
     algorithm_params["config"].update({
         "n_epochs": domain_params.get("n_epochs", 1000),
         "epoch_length": domain_params.get("epoch_length", 1000),
@@ -126,7 +172,9 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     })
     if algorithm == "SACV":
         algorithm_params["config"]["reward_scale"] = SACV_REWARD_SCALES.get(domain, 1.0)
-    if algorithm == "SQL":
+    if algorithm == "SQL" and discrete:
+        algorithm_params["config"]["reward_scale"] = DISCRETE_SQL_REWARD_SCALES.get(domain, 1.0)
+    elif algorithm == "SQL":
         algorithm_params["config"]["reward_scale"] = SQL_REWARD_SCALES.get(domain, 1.0)
         algorithm_params["config"]["kernel_n_particles"] = SQL_KERNEL_PARTICLES.get(domain, 16)
     environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {}}
@@ -135,9 +183,12 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "training": environment,
             "evaluation": copy.deepcopy(environment),
         },
-        "policy_params": copy.deepcopy(POLICY_PARAMS[algorithm]),
-        "exploration_policy_params": {"class_name": "ContinuousUniformPolicy", "config": {}},
-        "Q_params": copy.deepcopy(Q_PARAMS[algorithm]),
+        "policy_params": copy.deepcopy(
+            (DISCRETE_POLICY_PARAMS if discrete else POLICY_PARAMS)[algorithm]),
+        "exploration_policy_params": {
+            "class_name": "DiscreteUniformPolicy" if discrete else "ContinuousUniformPolicy",
+            "config": {}},
+        "Q_params": copy.deepcopy((DISCRETE_Q_PARAMS if discrete else Q_PARAMS)[algorithm]),
         "algorithm_params": algorithm_params,
         "replay_pool_params": {"class_name": "SimpleReplayPool",
                                "config": {"max_size": int(1e6)}},

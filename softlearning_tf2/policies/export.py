@@ -9,6 +9,10 @@ it as a SavedModel that plain TensorFlow runs, without this package, TFP or any 
 * ``log_prob(observations, actions) -> {"log_prob"}``: log pi(a|s), for policies that have a
   density (SAC's squashed Gaussian; not SQL's amortized sampler).
 
+On a Discrete action space the signatures are ``serving_default`` (the most probable action's
+index), ``sample`` (a sampled index) and ``probabilities(observations) -> {"probabilities"}``
+([batch, n]); indices are int64 in the environment's own numbering (``start`` added).
+
 Observations are float32 ``[batch, obs_dim]`` for any batch size. Actions are in the
 environment's own bounds, mapped from the policy's [-1, 1] exactly as ``GymnasiumAdapter``'s
 gymnasium wrappers map them (clip, then ``RescaleAction``'s ``(a - intercept) / gradient`` in
@@ -75,7 +79,72 @@ class _StatelessNoise:
         return tf.random.stateless_uniform(shape, seed=self.seed, minval=minval, maxval=maxval)
 
 
-class ExportedPolicy(tf.Module):
+class _ExportedModule(tf.Module):
+    """The policy's weights and the noise stream of ``sample``, shared by both exports."""
+
+    def __init__(self, policy, name):
+        super().__init__(name=name)
+        self._policy = policy  # plain Python object: not tracked, nothing of it is saved
+        self.policy_variables = [_tracked_variable(v) for v in policy.trainable_variables]
+        self.noise_key = tf.Variable(0, dtype=tf.int64, trainable=False, name="noise_key")
+        self.noise_counter = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                         name="noise_counter")
+        self.noise_seeded = tf.Variable(False, trainable=False, name="noise_seeded")
+        self.seed_noise = tf.function(self._seed_noise, input_signature=[
+            tf.TensorSpec([], tf.int64, name="seed")])
+        self.observation_spec = tf.TensorSpec([None, policy.observation_size], tf.float32,
+                                              name="observations")
+
+    def _noise(self, observations):
+        count = self.noise_counter.assign_add(1)
+        clock = tf.bitcast(tf.timestamp(), tf.int64)
+        key = tf.where(self.noise_seeded, self.noise_key.read_value(), clock)
+        return self._policy.draw_noise(_StatelessNoise(tf.stack([key, count])),
+                                       tf.shape(observations)[0])
+
+    def _seed_noise(self, seed):
+        self.noise_key.assign(seed)
+        self.noise_counter.assign(0)
+        self.noise_seeded.assign(True)
+        return seed
+
+
+class ExportedDiscretePolicy(_ExportedModule):
+    """A categorical policy acting with the environment's own action indices (``start``
+    added), as saveable ``tf.function``s."""
+
+    def __init__(self, policy, action_start=0, name="softlearning_policy"):
+        super().__init__(policy, name)
+        self._start = int(action_start)
+        self.deterministic_actions = tf.function(self._deterministic_actions,
+                                                 input_signature=[self.observation_spec])
+        self.sample_actions = tf.function(self._sample_actions,
+                                          input_signature=[self.observation_spec])
+        self.probabilities = tf.function(self._probabilities,
+                                         input_signature=[self.observation_spec])
+
+    def _to_environment(self, indices):
+        return tf.cast(indices, tf.int64) + self._start
+
+    def _deterministic_actions(self, observations):
+        return {"actions": self._to_environment(
+            self._policy.deterministic_actions(observations))}
+
+    def _sample_actions(self, observations):
+        noise = self._noise(observations)
+        return {"actions": self._to_environment(
+            self._policy.actions_from_noise(observations, noise))}
+
+    def _probabilities(self, observations):
+        return {"probabilities": self._policy.probabilities(observations)}
+
+    def signatures(self):
+        return {"serving_default": self.deterministic_actions.get_concrete_function(),
+                "sample": self.sample_actions.get_concrete_function(),
+                "probabilities": self.probabilities.get_concrete_function()}
+
+
+class ExportedPolicy(_ExportedModule):
     """A policy acting in the environment's action bounds, as saveable ``tf.function``s.
 
     ``action_rescaling``: ``(gradient, intercept)`` of the environment adapter
@@ -85,9 +154,7 @@ class ExportedPolicy(tf.Module):
 
     def __init__(self, policy, action_rescaling, action_low, action_high,
                  name="softlearning_policy"):
-        super().__init__(name=name)
-        self._policy = policy  # plain Python object: not tracked, nothing of it is saved
-        self.policy_variables = [_tracked_variable(v) for v in policy.trainable_variables]
+        super().__init__(policy, name)
         gradient, intercept = (np.asarray(value, np.float32) for value in action_rescaling)
         self._gradient, self._intercept = gradient, intercept
         self._low = np.asarray(action_low, np.float64)
@@ -95,19 +162,11 @@ class ExportedPolicy(tf.Module):
         if gradient.shape != (policy.action_size,) or self._low.shape != gradient.shape:
             raise ExportError(f"action bounds of shape {self._low.shape} do not fit a policy "
                               f"with {policy.action_size} action dimensions")
-        self.noise_key = tf.Variable(0, dtype=tf.int64, trainable=False, name="noise_key")
-        self.noise_counter = tf.Variable(0, dtype=tf.int64, trainable=False,
-                                         name="noise_counter")
-        self.noise_seeded = tf.Variable(False, trainable=False, name="noise_seeded")
-
-        observations = tf.TensorSpec([None, policy.observation_size], tf.float32,
-                                     name="observations")
+        observations = self.observation_spec
         actions = tf.TensorSpec([None, policy.action_size], tf.float32, name="actions")
         self.deterministic_actions = tf.function(self._deterministic_actions,
                                                  input_signature=[observations])
         self.sample_actions = tf.function(self._sample_actions, input_signature=[observations])
-        self.seed_noise = tf.function(self._seed_noise, input_signature=[
-            tf.TensorSpec([], tf.int64, name="seed")])
         self.has_log_prob = policy.has_log_prob
         if self.has_log_prob:
             self.log_prob = tf.function(self._log_prob, input_signature=[observations, actions])
@@ -121,13 +180,6 @@ class ExportedPolicy(tf.Module):
         center = tf.constant(((self._high + self._low) / 2).astype(np.float32))
         half_width = tf.constant(((self._high - self._low) / 2).astype(np.float32))
         return (actions - center) / half_width
-
-    def _noise(self, observations):
-        count = self.noise_counter.assign_add(1)
-        clock = tf.bitcast(tf.timestamp(), tf.int64)
-        key = tf.where(self.noise_seeded, self.noise_key.read_value(), clock)
-        return self._policy.draw_noise(_StatelessNoise(tf.stack([key, count])),
-                                       tf.shape(observations)[0])
 
     def _deterministic_actions(self, observations):
         return {"actions": self._to_environment(
@@ -143,12 +195,6 @@ class ExportedPolicy(tf.Module):
         log_jacobian = float(np.sum(np.log((self._high - self._low) / 2)))
         log_probs = self._policy.log_probs(observations, normalized)
         return {"log_prob": tf.cast(log_probs, tf.float32) - log_jacobian}
-
-    def _seed_noise(self, seed):
-        self.noise_key.assign(seed)
-        self.noise_counter.assign(0)
-        self.noise_seeded.assign(True)
-        return seed
 
     def signatures(self):
         signatures = {
@@ -196,9 +242,39 @@ def describe_box(space):
             "low": _json_numbers(space.low), "high": _json_numbers(space.high)}
 
 
+def describe_discrete(space):
+    return {"type": "Discrete", "n": int(space.n), "start": int(space.start),
+            "dtype": str(np.dtype(space.dtype))}
+
+
+SIGNATURE_DESCRIPTIONS = {
+    "serving_default": "observations [batch, obs_dim] float32 -> actions (deterministic, "
+                       "environment bounds)",
+    "sample": "observations -> actions (stochastic, environment bounds)",
+    "log_prob": "observations, actions (environment bounds) -> log_prob (log density in "
+                "environment action space)",
+}
+DISCRETE_SIGNATURE_DESCRIPTIONS = {
+    "serving_default": "observations [batch, obs_dim] float32 -> actions int64 [batch] (the "
+                       "most probable action's index, environment numbering)",
+    "sample": "observations -> actions int64 [batch] (a sampled index)",
+    "probabilities": "observations -> probabilities float32 [batch, n] (pi(a|s) of every "
+                     "action, in index order)",
+}
+
+
 def export_metadata(checkpoint, environment, signatures):
     raw = environment.raw
-    action_space = describe_box(raw.action_space)
+    if environment.discrete_actions:
+        action_space = describe_discrete(raw.action_space)
+        action_entries = {"action_space": action_space}
+        descriptions = DISCRETE_SIGNATURE_DESCRIPTIONS
+    else:
+        action_space = describe_box(raw.action_space)
+        action_entries = {"action_space": action_space,
+                          "action_bounds": {"low": action_space["low"],
+                                            "high": action_space["high"]}}
+        descriptions = SIGNATURE_DESCRIPTIONS
     return {
         "format_version": EXPORT_FORMAT_VERSION,
         "softlearning_tf2_version": softlearning_tf2.__version__,
@@ -207,21 +283,25 @@ def export_metadata(checkpoint, environment, signatures):
         "environment_params": {key: checkpoint.environment_params.get(key)
                                for key in ("universe", "domain", "task", "kwargs")},
         "observation_space": describe_box(raw.observation_space),
-        "action_space": action_space,
-        "action_bounds": {"low": action_space["low"], "high": action_space["high"]},
+        **action_entries,
         "algorithm": checkpoint.algorithm,
         "policy_params": checkpoint.variant["policy_params"],
         "training_timestep": checkpoint.timestep,
         "epoch": checkpoint.epoch,
-        "signatures": {
-            "serving_default": "observations [batch, obs_dim] float32 -> actions "
-                               "(deterministic, environment bounds)",
-            "sample": "observations -> actions (stochastic, environment bounds)",
-            **({"log_prob": "observations, actions (environment bounds) -> log_prob "
-                            "(log density in environment action space)"}
-               if "log_prob" in signatures else {}),
-        },
+        "signatures": {name: descriptions[name] for name in signatures},
     }
+
+
+def exported_module(policy, environment):
+    """The ``tf.Module`` to save for ``policy`` acting in ``environment`` (an adapter)."""
+    if environment.discrete_actions:
+        return ExportedDiscretePolicy(policy, environment.raw.action_space.start)
+    try:
+        action_rescaling = environment.action_rescaling()
+    except RuntimeError as error:  # a gymnasium whose RescaleAction works otherwise
+        raise ExportError(str(error)) from None
+    return ExportedPolicy(policy, action_rescaling, environment.raw.action_space.low,
+                          environment.raw.action_space.high)
 
 
 def convert_to_tflite(module):
@@ -254,12 +334,7 @@ def export_policy(checkpoint, output_dir, format="saved_model", overwrite=False,
 
     environment = make_environment(checkpoint.environment_params)
     policy = load_policy(checkpoint, environment)
-    try:
-        action_rescaling = environment.action_rescaling()
-    except RuntimeError as error:  # a gymnasium whose RescaleAction works otherwise
-        raise ExportError(str(error)) from None
-    module = ExportedPolicy(policy, action_rescaling,
-                            environment.raw.action_space.low, environment.raw.action_space.high)
+    module = exported_module(policy, environment)
     signatures = module.signatures()
     check_core_ops(signatures)
     metadata = export_metadata(checkpoint, environment, signatures)

@@ -1,24 +1,42 @@
 from softlearning_tf2.policies.amortized_sampler import AmortizedSamplerPolicy
+from softlearning_tf2.policies.categorical_policy import (
+    BoltzmannPolicy, CategoricalPolicy, DiscreteUniformPolicy)
 from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
 from softlearning_tf2.utils.variants import build_from_params
 
 POLICY_CLASSES = {
     "AmortizedSamplerPolicy": AmortizedSamplerPolicy,
-    "FeedforwardGaussianPolicy": FeedforwardGaussianPolicy,
+    "BoltzmannPolicy": BoltzmannPolicy,
+    "CategoricalPolicy": CategoricalPolicy,
     "ContinuousUniformPolicy": ContinuousUniformPolicy,
+    "DiscreteUniformPolicy": DiscreteUniformPolicy,
+    "FeedforwardGaussianPolicy": FeedforwardGaussianPolicy,
 }
 
+# Policies whose weights are the Q functions' (they act on Q, they have no network of their own).
+POLICIES_OF_Q_FUNCTIONS = ("BoltzmannPolicy",)
 
-def get_policy_from_params(policy_params, environment, seed=None):
+
+def get_policy_from_params(policy_params, environment, seed=None, **dependencies):
     return build_from_params(
         policy_params, POLICY_CLASSES, "policy",
-        observation_size=environment.observation_space.shape[0],
-        action_size=environment.action_space.shape[0], seed=seed)
+        observation_size=environment.observation_size, action_size=environment.action_size,
+        seed=seed, **dependencies)
 
 
-def get_policy_from_variant(variant, environment, seed=None):
-    return get_policy_from_params(variant["policy_params"], environment, seed)
+def get_policy_from_variant(variant, environment, seed=None, Q_functions=None):
+    """The variant's policy. A policy of the Q functions takes ``Q_functions`` (the
+    algorithm's), or builds its own from ``variant['Q_params']`` where none are given (acting
+    from a checkpoint: the weights are loaded afterwards)."""
+    params = variant["policy_params"]
+    dependencies = {}
+    if params.get("class_name") in POLICIES_OF_Q_FUNCTIONS:
+        if Q_functions is None:
+            from softlearning_tf2.value_functions.utils import get_Q_functions_from_variant
+            Q_functions = get_Q_functions_from_variant(variant, environment, seed=seed)
+        dependencies["Q_functions"] = Q_functions
+    return get_policy_from_params(params, environment, seed, **dependencies)
 
 
 def get_exploration_policy_from_variant(variant, environment, seed=None):

@@ -10,18 +10,21 @@ class SimpleReplayPool:
     ``terminals`` records gymnasium's ``terminated`` only: a transition cut off by a time limit
     keeps ``terminal = 0`` so that its target bootstraps through ``s'``.
 
+    Discrete actions are stored as indices (``action_shape=()``, ``action_dtype='int32'``).
+
     Memory is allocated once: a 1M-transition HalfCheetah pool (17-d observations, 6-d actions)
     takes (2 * 17 + 6 + 1 + 1) * 4 bytes * 1e6 = 168 MB.
     """
 
-    def __init__(self, observation_shape, action_shape, max_size, seed=None):
+    def __init__(self, observation_shape, action_shape, max_size, seed=None,
+                 action_dtype="float32"):
         max_size = int(max_size)
         if max_size <= 0:
             raise ValueError(f"replay pool max_size must be positive, got {max_size}")
         self._max_size = max_size
         self.fields = {
             "observations": np.zeros((max_size, *observation_shape), np.float32),
-            "actions": np.zeros((max_size, *action_shape), np.float32),
+            "actions": np.zeros((max_size, *action_shape), np.dtype(action_dtype)),
             "rewards": np.zeros((max_size,), np.float32),
             "terminals": np.zeros((max_size,), np.float32),
             "next_observations": np.zeros((max_size, *observation_shape), np.float32),

@@ -8,4 +8,5 @@ def get_replay_pool_from_variant(variant, environment, seed=None):
     return build_from_params(
         variant["replay_pool_params"], REPLAY_POOL_CLASSES, "replay pool",
         observation_shape=environment.observation_space.shape,
-        action_shape=environment.action_space.shape, seed=seed)
+        action_shape=environment.action_space.shape,
+        action_dtype="int32" if environment.discrete_actions else "float32", seed=seed)

@@ -1,6 +1,7 @@
 from softlearning_tf2.utils.variants import build_from_params
 from softlearning_tf2.value_functions.vanilla import (
-    double_feedforward_Q_function, feedforward_Q_function, feedforward_V_function)
+    discrete_Q_function, double_discrete_Q_function, double_feedforward_Q_function,
+    feedforward_Q_function, feedforward_V_function)
 
 
 def single_feedforward_Q_function(**kwargs):
@@ -8,10 +9,18 @@ def single_feedforward_Q_function(**kwargs):
     return (feedforward_Q_function(**kwargs),)
 
 
+def single_discrete_Q_function(**kwargs):
+    return (discrete_Q_function(**kwargs),)
+
+
 # Every builder returns a tuple of Q models: the algorithms take the minimum over them.
+# Continuous actions: Q([observations, actions]) -> [batch, 1]; discrete actions:
+# Q(observations) -> [batch, number of actions].
 Q_FUNCTIONS = {
     "feedforward_Q_function": single_feedforward_Q_function,
     "double_feedforward_Q_function": double_feedforward_Q_function,
+    "discrete_Q_function": single_discrete_Q_function,
+    "double_discrete_Q_function": double_discrete_Q_function,
 }
 
 V_FUNCTIONS = {"feedforward_V_function": feedforward_V_function}
@@ -21,11 +30,11 @@ def get_Q_functions_from_variant(variant, environment, seed=None):
     """A tuple of Q models (one or two), per ``variant['Q_params']``."""
     return build_from_params(
         variant["Q_params"], Q_FUNCTIONS, "Q function",
-        observation_size=environment.observation_space.shape[0],
-        action_size=environment.action_space.shape[0], seed=seed)
+        observation_size=environment.observation_size, action_size=environment.action_size,
+        seed=seed)
 
 
 def get_V_function_from_variant(variant, environment, seed=None):
     return build_from_params(
         variant["V_params"], V_FUNCTIONS, "V function",
-        observation_size=environment.observation_space.shape[0], seed=seed)
+        observation_size=environment.observation_size, seed=seed)

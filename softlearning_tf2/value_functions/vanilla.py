@@ -24,3 +24,21 @@ def feedforward_V_function(observation_size, hidden_layer_sizes=(256, 256), acti
     """V(s): an MLP called as ``V(observations)``, output shape [batch, 1]."""
     return feedforward_model([observation_size], 1, hidden_layer_sizes, activation, name=name,
                              seed=seed)
+
+
+def discrete_Q_function(observation_size, action_size, hidden_layer_sizes=(256, 256),
+                        activation="relu", name="Q", seed=None):
+    """Q(s, .) over ``action_size`` discrete actions: an MLP called as ``Q(observations)``,
+    output shape [batch, action_size], one soft Q value per action."""
+    return feedforward_model([observation_size], action_size, hidden_layer_sizes, activation,
+                             name=name, seed=seed)
+
+
+def double_discrete_Q_function(observation_size, action_size, hidden_layer_sizes=(256, 256),
+                               activation="relu", name="Q", seed=None):
+    """Two independently initialized discrete Q functions (clipped double-Q)."""
+    return tuple(
+        discrete_Q_function(observation_size, action_size, hidden_layer_sizes, activation,
+                            name=f"{name}_{index}",
+                            seed=None if seed is None else seed + 1000 * index)
+        for index in range(2))

@@ -1,8 +1,11 @@
+import gymnasium
 import numpy as np
 import pytest
 
 from softlearning_tf2.environments.adapters.gymnasium_adapter import GymnasiumAdapter
-from softlearning_tf2.environments.utils import get_environment, validate_environment_name
+from softlearning_tf2.environments.utils import (
+    get_environment, has_discrete_actions, register_minatar, validate_environment_name)
+from tests.environments.action_space_probes import ActionSpaceProbe, register_probes
 
 
 def test_actions_are_rescaled_to_the_environment_bounds():
@@ -31,9 +34,49 @@ def test_step_passes_the_rescaled_action():
     assert not np.allclose(state, environment.unwrapped.state)
 
 
-def test_discrete_action_space_is_a_clear_error():
-    with pytest.raises(ValueError, match="Discrete action space"):
-        GymnasiumAdapter("CartPole", "v1")
+def test_discrete_actions_are_indices_passed_on():
+    environment = GymnasiumAdapter("CartPole", "v1")
+    assert environment.discrete_actions and environment.action_size == 2
+    assert environment.observation_size == 4
+    environment.reset(seed=0)
+    velocity = environment.unwrapped.state[1]
+    environment.step(np.int32(1))  # push right: the cart's velocity grows
+    assert environment.unwrapped.state[1] > velocity
+    with pytest.raises(ValueError, match="action index 2 outside 0..1"):
+        environment.step(2)
+    np.testing.assert_array_equal(environment.to_environment_actions([0, 1]), [0, 1])
+
+
+def test_a_discrete_space_with_a_start_gets_offset_indices():
+    register_probes()
+    environment = GymnasiumAdapter("ActionSpaceProbe", "DiscreteStart-v0")  # Discrete(3, -1)
+    assert environment.action_space == gymnasium.spaces.Discrete(3)
+    environment.reset(seed=0)
+    environment.step(0)
+    environment.step(2)
+    assert environment.unwrapped.received_actions == [-1, 1]
+    np.testing.assert_array_equal(environment.to_environment_actions([0, 2]), [-1, 1])
+
+
+@pytest.mark.parametrize("kind", ["MultiDiscrete", "MultiBinary", "Tuple"])
+def test_unsupported_action_spaces_are_one_line_errors(kind):
+    register_probes()
+    with pytest.raises(ValueError, match=f"ActionSpaceProbe-{kind}-v0 has a {kind} action "
+                                         f"space; softlearning_tf2 supports Box .continuous. or "
+                                         f"Discrete action spaces") as error:
+        GymnasiumAdapter("ActionSpaceProbe", f"{kind}-v0")
+    assert "\n" not in str(error.value)
+    with pytest.raises(ValueError, match=f"has a {kind} action space"):
+        has_discrete_actions("gymnasium", "ActionSpaceProbe", f"{kind}-v0")
+
+
+def test_multi_dimensional_observations_are_flattened_to_float32():
+    register_minatar()
+    environment = GymnasiumAdapter("MinAtar/Breakout", "v1")  # bool [10, 10, 4]
+    observation, _ = environment.reset(seed=0)
+    assert observation.shape == (400,) and observation.dtype == np.float32
+    assert environment.observation_size == 400 and environment.discrete_actions
+    assert set(np.unique(observation)) <= {0.0, 1.0} and observation.sum() > 0
 
 
 @pytest.mark.parametrize("universe, domain, task, message", [

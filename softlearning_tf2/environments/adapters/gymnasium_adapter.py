@@ -2,9 +2,13 @@
 
 Built from gymnasium's own wrappers around ``gymnasium.make(f"{domain}-{task}")``:
 
-* actions: ``ClipAction(RescaleAction(env, -1, 1))``: the policy acts in [-1, 1]^d, clipped
-  there, then mapped affinely onto the environment's Box bounds;
-* observations: ``DtypeObservation(..., float32)`` (MuJoCo returns float64);
+* Box actions: ``ClipAction(RescaleAction(env, -1, 1))``: the policy acts in [-1, 1]^d,
+  clipped there, then mapped affinely onto the environment's Box bounds;
+* Discrete actions: the policy acts with an index in 0..n-1, passed on as ``start + index``
+  (gymnasium's ``Discrete(n, start)``); every other action space (MultiDiscrete,
+  MultiBinary, Tuple, Dict, ...) is refused in one line naming what is supported;
+* observations: ``DtypeObservation(..., float32)`` (MuJoCo returns float64, MinAtar bool);
+  a Box of more than one dimension is flattened first (``FlattenObservation``);
 * ``terminated`` and ``truncated`` pass through separately: a time-limit truncation is not a
   terminal state, and the Q target bootstraps through it.
 """
@@ -12,13 +16,31 @@ import warnings
 
 import gymnasium
 import numpy as np
-from gymnasium.wrappers import ClipAction, DtypeObservation, RescaleAction
+from gymnasium.wrappers import ClipAction, DtypeObservation, FlattenObservation, RescaleAction
+
+SUPPORTED_ACTION_SPACES = "Box (continuous) or Discrete"
+
+
+def check_action_space(space, environment_id):
+    """Raises ValueError unless ``space`` is a bounded Box or a Discrete space."""
+    if isinstance(space, gymnasium.spaces.Discrete):
+        return
+    if not isinstance(space, gymnasium.spaces.Box):
+        raise ValueError(f"{environment_id} has a {type(space).__name__} action space; "
+                         f"softlearning_tf2 supports {SUPPORTED_ACTION_SPACES} action spaces")
+    if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
+        raise ValueError(f"{environment_id} has unbounded actions; they cannot be rescaled to "
+                         f"[-1, 1]")
 
 
 class GymnasiumAdapter(gymnasium.Wrapper):
-    """``gymnasium.make(f"{domain}-{task}")`` with actions in [-1, 1] and float32 observations.
+    """``gymnasium.make(f"{domain}-{task}")`` with actions in [-1, 1] (or indices 0..n-1) and
+    flat float32 observations.
 
     ``raw`` is the environment as ``gymnasium.make`` returned it, acting in its own bounds.
+    ``discrete_actions`` says which kind of action space the policy sees; ``action_size`` is
+    the action dimension (Box) or the number of actions (Discrete), ``observation_size`` the
+    length of the (flattened) observation.
     """
 
     def __init__(self, domain, task, *, render_mode=None, **environment_kwargs):
@@ -26,27 +48,38 @@ class GymnasiumAdapter(gymnasium.Wrapper):
         self.task = task
         self.environment_id = f"{domain}-{task}"
         raw = gymnasium.make(self.environment_id, render_mode=render_mode, **environment_kwargs)
-        if not isinstance(raw.action_space, gymnasium.spaces.Box):
-            raise ValueError(
-                f"{self.environment_id} has a {type(raw.action_space).__name__} action space; "
-                f"softlearning_tf2 supports continuous (Box) action spaces only")
-        if not isinstance(raw.observation_space, gymnasium.spaces.Box):
-            raise ValueError(
-                f"{self.environment_id} has a {type(raw.observation_space).__name__} "
-                f"observation space; softlearning_tf2 supports Box observation spaces only")
-        low, high = raw.action_space.low, raw.action_space.high
-        if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high))):
-            raise ValueError(f"{self.environment_id} has unbounded actions; they cannot be "
-                             f"rescaled to [-1, 1]")
+        try:
+            check_action_space(raw.action_space, self.environment_id)
+            if not isinstance(raw.observation_space, gymnasium.spaces.Box):
+                raise ValueError(
+                    f"{self.environment_id} has a {type(raw.observation_space).__name__} "
+                    f"observation space; softlearning_tf2 supports Box observation spaces only")
+        except ValueError:
+            raw.close()
+            raise
         self.raw = raw
-        unit = np.ones(raw.action_space.shape, np.float32)
-        self._rescale = RescaleAction(raw, -unit, unit)
-        self._clip = ClipAction(self._rescale)
+        self.discrete_actions = isinstance(raw.action_space, gymnasium.spaces.Discrete)
+        if self.discrete_actions:
+            self._action_offset = int(raw.action_space.start)
+            acting = raw
+        else:
+            unit = np.ones(raw.action_space.shape, np.float32)
+            self._rescale = RescaleAction(raw, -unit, unit)
+            self._clip = ClipAction(self._rescale)
+            acting = self._clip
+        if len(raw.observation_space.shape) > 1:
+            acting = FlattenObservation(acting)
         with warnings.catch_warnings():  # float64 bounds cast to float32: expected here
             warnings.filterwarnings("ignore", message=".*precision lowered by casting")
-            super().__init__(DtypeObservation(self._clip, np.float32))
-        # ClipAction reports an unbounded space; the policy's space is the box it clips to.
-        self.action_space = self._rescale.action_space
+            super().__init__(DtypeObservation(acting, np.float32))
+        if self.discrete_actions:
+            self.action_space = gymnasium.spaces.Discrete(int(raw.action_space.n))
+            self.action_size = int(raw.action_space.n)
+        else:
+            # ClipAction reports an unbounded space; the policy's space is the box it clips to.
+            self.action_space = self._rescale.action_space
+            self.action_size = int(self.action_space.shape[0])
+        self.observation_size = int(np.prod(self.observation_space.shape))
 
     @property
     def max_episode_steps(self):
@@ -54,7 +87,10 @@ class GymnasiumAdapter(gymnasium.Wrapper):
         return None if spec is None else spec.max_episode_steps
 
     def to_environment_actions(self, actions):
-        """Actions in [-1, 1] as the wrapped environment receives them (batches too)."""
+        """The policy's actions (in [-1, 1], or indices) as the wrapped environment receives
+        them (batches too)."""
+        if self.discrete_actions:
+            return np.asarray(actions, np.int64) + self._action_offset
         actions = np.asarray(actions, dtype=self.action_space.dtype)
         return self._rescale.func(self._clip.func(actions))
 
@@ -63,6 +99,8 @@ class GymnasiumAdapter(gymnasium.Wrapper):
         ``(a - intercept) / gradient``. For graphs (the exported policy) that must map actions
         exactly as this adapter does; read from the wrapper's function and checked on probes,
         so a gymnasium that rescales differently fails here in one line."""
+        if self.discrete_actions:
+            raise ValueError(f"{self.environment_id} has discrete actions: nothing to rescale")
         function = self._rescale.func
         constants = dict(zip(function.__code__.co_freevars,
                              (cell.cell_contents for cell in function.__closure__ or ())))
@@ -77,5 +115,10 @@ class GymnasiumAdapter(gymnasium.Wrapper):
         return np.asarray(gradient), np.asarray(intercept)
 
     def step(self, action):
+        if self.discrete_actions:
+            if not 0 <= int(action) < self.action_size:
+                raise ValueError(f"action index {action} outside 0..{self.action_size - 1} "
+                                 f"of {self.environment_id}")
+            action = int(action) + self._action_offset
         observation, reward, terminated, truncated, info = self.env.step(action)
         return observation, float(reward), bool(terminated), bool(truncated), info
