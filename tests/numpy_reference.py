@@ -31,3 +31,10 @@ def policy_shift_and_std(weights, observations, log_scale_bounds=(-20.0, 2.0)):
     output = mlp_forward(weights, [observations])
     shift, log_scale = np.split(output, 2, axis=-1)
     return shift, np.exp(np.clip(log_scale, *log_scale_bounds))
+
+
+def log_softmax(logits, axis=-1):
+    """log softmax in float64, with the maximum factored out."""
+    logits = np.asarray(logits, np.float64)
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))

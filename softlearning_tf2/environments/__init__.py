@@ -1,3 +1,4 @@
 """Environments. Importing this package registers the project's own gymnasium environments
-(``MultiGoal-Default-v0``), so that every adapter and builder can make them by id."""
-from softlearning_tf2.environments import multi_goal  # noqa: F401
+(``MultiGoal-Default-v0``, ``TabularMDP-Random-v0``), so that every adapter and builder can
+make them by id."""
+from softlearning_tf2.environments import multi_goal, tabular  # noqa: F401
