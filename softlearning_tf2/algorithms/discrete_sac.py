@@ -7,26 +7,13 @@ computed exactly here, as a probability-weighted sum (no sampled actions in any 
 reparameterization). One call of ``_update`` is one iteration of Algorithm 1's gradient loop:
 the soft Q functions, then the policy, then the temperature, then the target networks.
 """
-import numpy as np
 import tensorflow as tf
 
+from softlearning_tf2.algorithms.action_spaces import (
+    DEFAULT_TARGET_ENTROPY_RATIO, discrete_target_entropy)
 from softlearning_tf2.algorithms.common import discrete_Q_values
 from softlearning_tf2.algorithms.soft_q_algorithm import SoftQAlgorithm
 from softlearning_tf2.algorithms.validation import check_hyperparameters
-
-# The default fraction of the maximum entropy log|A| that the temperature aims for. The paper's
-# 0.98 log|A| asks for an almost uniform policy: alpha grows until the policy can barely prefer
-# one action, and learning is reported to stall on some tasks (Xu et al. 2021,
-# arXiv:2112.02852; Zhou et al. 2022, arXiv:2209.10081). Measured choice: benchmarks/README.md.
-DEFAULT_TARGET_ENTROPY_RATIO = 0.5
-
-
-def discrete_target_entropy(target_entropy, target_entropy_ratio, num_actions):
-    """'auto' is ``target_entropy_ratio * log|A|``; a number is used as given."""
-    if target_entropy == "auto":
-        return float(target_entropy_ratio) * float(np.log(num_actions))
-    return float(target_entropy)
-
 
 def expected_soft_values(probabilities, log_probabilities, Q_values, alpha):
     """V(s) = sum_a pi(a|s) (Q(s, a) - alpha log pi(a|s)) (Eq. 10), [batch]."""
@@ -47,7 +34,8 @@ class DiscreteSAC(SoftQAlgorithm):
       Q functions just updated and held constant; the minimum over the twins, as in SAC.
     * Temperature loss (Eq. 11): J(alpha) = -log alpha * (sum_a pi(a|s) log pi(a|s) + Hbar),
       with pi constant, in log alpha as in continuous SAC. Hbar is ``target_entropy``:
-      'auto' is ``target_entropy_ratio * log|A|`` (see DEFAULT_TARGET_ENTROPY_RATIO).
+      'auto' is ``target_entropy_ratio * log|A|`` (see
+      ``action_spaces.DEFAULT_TARGET_ENTROPY_RATIO`` on the default and why).
 
     No noise is drawn in an update: every expectation is exact.
     """

@@ -1,15 +1,12 @@
 """What SAC, SACV and SQL share: soft Q functions, target networks, optimizers, diagnostics."""
 import tensorflow as tf
 
+from softlearning_tf2.algorithms.action_spaces import DISCRETE_COUNTERPARTS_HELP
 from softlearning_tf2.algorithms.common import (
     Adam, Q_regression_step, clone_as_target, continuous_Q_values, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.temperature import Temperature
 from softlearning_tf2.algorithms.validation import check_hyperparameters
-
-
-DISCRETE_COUNTERPARTS_HELP = ("--algorithm SAC and SQL choose DiscreteSAC / DiscreteSQL for "
-                              "Discrete actions; SACV has no discrete version")
 
 
 class SoftQAlgorithm(RLAlgorithm):

@@ -10,8 +10,8 @@ search spaces); ``keyword_overrides`` does the same by leaf name for the Python 
 import copy
 import json
 
-from softlearning_tf2.algorithms.discrete_sac import DEFAULT_TARGET_ENTROPY_RATIO
-from softlearning_tf2.algorithms.soft_q_algorithm import DISCRETE_COUNTERPARTS_HELP
+from softlearning_tf2.algorithms.action_spaces import (
+    DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 from softlearning_tf2.environments.utils import has_discrete_actions
 

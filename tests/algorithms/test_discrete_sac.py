@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from softlearning_tf2.algorithms.discrete_sac import DiscreteSAC, discrete_target_entropy
+from softlearning_tf2.algorithms.action_spaces import discrete_target_entropy
+from softlearning_tf2.algorithms.discrete_sac import DiscreteSAC
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.environments.utils import get_environment
 from softlearning_tf2.policies.categorical_policy import CategoricalPolicy, DiscreteUniformPolicy

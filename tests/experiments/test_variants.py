@@ -60,3 +60,35 @@ def test_keyword_overrides_name_entries_by_their_last_part():
 def test_unknown_algorithm_is_named_with_the_choices():
     with pytest.raises(ValueError, match="'PPO'.*SAC, SACV, SQL"):
         get_variant("PPO", "gymnasium", "HalfCheetah", "v5", 0)
+
+
+@pytest.mark.parametrize("algorithm, class_name, policy, Q, exploration", [
+    ("SAC", "DiscreteSAC", "CategoricalPolicy", "double_discrete_Q_function",
+     "DiscreteUniformPolicy"),
+    ("SQL", "DiscreteSQL", "BoltzmannPolicy", "discrete_Q_function", "DiscreteUniformPolicy"),
+])
+def test_discrete_action_spaces_get_the_discrete_algorithms(algorithm, class_name, policy, Q,
+                                                             exploration):
+    variant = get_variant(algorithm, "gymnasium", "CartPole", "v1", seed=0)
+    assert variant["algorithm_params"]["class_name"] == class_name
+    assert variant["policy_params"]["class_name"] == policy
+    assert variant["Q_params"]["class_name"] == Q
+    assert variant["exploration_policy_params"]["class_name"] == exploration
+    assert variant["sampler_params"]["config"]["max_path_length"] == 500
+    assert variant["algorithm_params"]["config"]["n_epochs"] == 50
+    continuous = get_variant(algorithm, "gymnasium", "Pendulum", "v1", seed=0)
+    assert continuous["algorithm_params"]["class_name"] == algorithm
+
+
+def test_sacv_on_discrete_actions_is_a_clear_error():
+    with pytest.raises(ValueError, match="SACV trains on Box action spaces; CartPole-v1 has "
+                                         "Discrete actions .*SACV has no discrete version"):
+        get_variant("SACV", "gymnasium", "CartPole", "v1", seed=0)
+
+
+@pytest.mark.parametrize("domain, task", [("CartPole", "v1"), ("Acrobot", "v1"),
+                                          ("LunarLander", "v3")])
+def test_default_tasks_of_the_discrete_domains(domain, task):
+    from softlearning_tf2.experiments.variants import default_task
+
+    assert default_task("gymnasium", domain) == task

@@ -58,7 +58,7 @@ def pendulum_observations(count, seed=0):
 # A fresh interpreter that cannot import this package or TFP: the export must load and run
 # with TensorFlow alone. (``import tensorflow`` itself imports Keras 3 when it is installed, so
 # Keras cannot be kept out; nothing of the export needs it.)
-LOADER = r"""
+LOADER_PREAMBLE = r"""
 import importlib.abc, json, sys
 BLOCKED = ("softlearning_tf2", "tensorflow_probability", "tests", "examples")
 
@@ -71,7 +71,8 @@ class Blocker(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Blocker())
 import numpy as np
 import tensorflow as tf
-
+"""
+LOADER = LOADER_PREAMBLE + r"""
 request = json.loads(sys.argv[1])
 inputs = np.load(request["inputs"])
 observations = inputs["observations"]

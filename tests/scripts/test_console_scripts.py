@@ -9,7 +9,10 @@ import sys
 
 import pytest
 
+from tests.environments.action_space_probes import register_probes
+
 pytestmark = pytest.mark.integration
+register_probes()  # in this process, where run_cli runs the command
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY_FLAGS = [
@@ -120,6 +123,14 @@ def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
     (["--set", "replay_pool_params.config.max_size=0"], "max_size must be a positive"),
     (["--set", "sampler_params.config.max_path_length=0"], "max_path_length must be"),
     (["--restore", "/nonexistent/experiment"], "no such directory"),
+    (["--domain", "ActionSpaceProbe", "--task", "MultiDiscrete-v0"],
+     "ActionSpaceProbe-MultiDiscrete-v0 has a MultiDiscrete action space; softlearning_tf2 "
+     "supports Box (continuous) or Discrete action spaces"),
+    (["--domain", "ActionSpaceProbe", "--task", "Tuple-v0"], "has a Tuple action space"),
+    (["--domain", "ActionSpaceProbe", "--task", "MultiBinary-v0"],
+     "has a MultiBinary action space"),
+    (["--algorithm", "SACV", "--domain", "CartPole"],
+     "SACV trains on Box action spaces; CartPole-v1 has Discrete actions"),
 ])
 def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
     code, _, err = run_cli("run_example_local", "examples.development",
@@ -159,3 +170,24 @@ def test_run_example_debug_runs_in_process(run_cli):
     assert code == 0, err[-3000:]
     epochs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert [epoch["timestep"] for epoch in epochs] == [60, 120]
+
+
+def test_discrete_sac_and_sql_run_through_tune_and_checkpoint(run_cli, tmp_path):
+    """``--algorithm SAC`` / ``SQL`` on CartPole-v1 train DiscreteSAC / DiscreteSQL as Tune
+    trials, with their checkpoints."""
+    for algorithm in ("SAC", "SQL"):
+        # Discrete SQL's Boltzmann policy has no network of its own to shrink.
+        flags = [part for pair in zip(TINY_FLAGS[::2], TINY_FLAGS[1::2])
+                 if not pair[1].startswith("policy_params") for part in pair]
+        code, out, err = run_cli("run_example_local", "examples.development", "--algorithm",
+                                 algorithm, "--domain", "CartPole", "--exp-name", algorithm,
+                                 "--local-dir", tmp_path, "--seed", "1",
+                                 *flags)
+        assert code == 0, err[-3000:]
+        trial_dir = single_trial_dir(tmp_path, "CartPole", "v1", algorithm)
+        rows = read_progress(trial_dir)
+        assert [int(row["timestep"]) for row in rows] == [150, 300]
+        assert all(1 <= float(row["evaluation/episode-reward-mean"]) <= 500 for row in rows)
+        with open(os.path.join(trial_dir, "params.json")) as file:
+            assert json.load(file)["algorithm_params"]["class_name"] == f"Discrete{algorithm}"
+        assert glob.glob(os.path.join(trial_dir, "checkpoint_*", "algorithm.npz"))
