@@ -15,6 +15,8 @@ setup(
         "keras>=3.15,<4",
         "numpy>=1.26",
         "gymnasium[mujoco,classic-control]>=1.4,<1.5",
+        "box2d>=2.3.10",
+        "MinAtar>=1.0.15",
         "imageio>=2.30",
         "ray[tune]>=2.60,<2.61",
         "tensorboardX>=2.6",

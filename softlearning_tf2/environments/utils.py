@@ -5,6 +5,7 @@ universe the gymnasium id is ``f"{domain}-{task}"``: ``Pendulum`` / ``v1`` is ``
 ``MultiGoal`` / ``Default-v0`` is ``MultiGoal-Default-v0``.
 """
 import functools
+import importlib.util
 
 import gymnasium
 
@@ -14,16 +15,22 @@ from softlearning_tf2.environments.adapters.gymnasium_adapter import (
 UNIVERSES = ("gymnasium",)
 
 
+MINATAR_GAMES = {"Asterix": "asterix", "Breakout": "breakout", "Freeway": "freeway",
+                 "Seaquest": "seaquest", "SpaceInvaders": "space_invaders"}
+
+
 def register_minatar():
-    """Registers MinAtar's games (``MinAtar/Breakout-v1``, ...) with gymnasium when the
-    ``minatar`` package is installed: it defines them but does not register them on import."""
-    if "MinAtar/Breakout-v1" in gymnasium.registry:
+    """Registers MinAtar's games with gymnasium when the ``minatar`` package is installed (it
+    defines them but registers nothing on import): ``MinAtar/{Game}-v0`` with the full action
+    set, ``-v1`` with the game's minimal one, as ``minatar.gym.register_envs`` names them.
+    Registered by entry point, so that minatar (and the plotting libraries it imports) loads
+    only when a MinAtar environment is made."""
+    if "MinAtar/Breakout-v1" in gymnasium.registry or importlib.util.find_spec("minatar") is None:
         return
-    try:
-        from minatar.gym import register_envs
-    except ImportError:
-        return
-    register_envs()
+    for name, game in MINATAR_GAMES.items():
+        for version, minimal in (("v0", False), ("v1", True)):
+            gymnasium.register(f"MinAtar/{name}-{version}", entry_point="minatar.gym:BaseEnv",
+                               kwargs={"game": game, "use_minimal_action_set": minimal})
 
 
 register_minatar()
