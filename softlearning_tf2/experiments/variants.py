@@ -59,14 +59,16 @@ ALGORITHM_PARAMS_BASE = {
 
 # On Discrete action spaces (``--algorithm SAC`` / ``SQL`` pick these there).
 DISCRETE_ALGORITHM_PARAMS_BASE = {
-    # arXiv:1910.07207, with SAC's learning rates and targets; see DiscreteSAC on the target
+    # arXiv:1910.07207 with SAC's targets and temperature step; learning rates 1e-3 (measured
+    # on CartPole-v1 against 3e-4: benchmarks/README.md); see action_spaces.py on the target
     # entropy.
     "SAC": {"class_name": "DiscreteSAC",
-            "config": {**SAC_PARAMS, "target_entropy_ratio": DEFAULT_TARGET_ENTROPY_RATIO,
+            "config": {**SAC_PARAMS, "policy_lr": 1e-3, "Q_lr": 1e-3,
+                       "target_entropy_ratio": DEFAULT_TARGET_ENTROPY_RATIO,
                        **TRAINING_LOOP_PARAMS}},
     # arXiv:1702.08165 with the exact soft value of a finite action set: no sampler.
     "SQL": {"class_name": "DiscreteSQL",
-            "config": {"Q_lr": 3e-4, "reward_scale": 1.0, "discount": 0.99, "tau": 5e-3,
+            "config": {"Q_lr": 1e-3, "reward_scale": 1.0, "discount": 0.99, "tau": 5e-3,
                        "target_update_interval": 1, **TRAINING_LOOP_PARAMS}},
 }
 DISCRETE_POLICY_PARAMS = {
@@ -77,7 +79,9 @@ DISCRETE_POLICY_PARAMS = {
 DISCRETE_Q_PARAMS = {
     "SAC": {"class_name": "double_discrete_Q_function",
             "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
-    "SQL": {"class_name": "discrete_Q_function",
+    # Twin Q functions and their minimum (the paper's SQL has one Q): on CartPole-v1 one Q
+    # rose and fell between 150 and 500, two held 500 (benchmarks/README.md).
+    "SQL": {"class_name": "double_discrete_Q_function",
             "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
 }
 # Reward scales of discrete SQL (temperature 1), per domain.

@@ -65,7 +65,8 @@ def test_unknown_algorithm_is_named_with_the_choices():
 @pytest.mark.parametrize("algorithm, class_name, policy, Q, exploration", [
     ("SAC", "DiscreteSAC", "CategoricalPolicy", "double_discrete_Q_function",
      "DiscreteUniformPolicy"),
-    ("SQL", "DiscreteSQL", "BoltzmannPolicy", "discrete_Q_function", "DiscreteUniformPolicy"),
+    ("SQL", "DiscreteSQL", "BoltzmannPolicy", "double_discrete_Q_function",
+     "DiscreteUniformPolicy"),
 ])
 def test_discrete_action_spaces_get_the_discrete_algorithms(algorithm, class_name, policy, Q,
                                                              exploration):
