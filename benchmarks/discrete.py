@@ -44,6 +44,9 @@ def parse_args(argv=None):
                                                                "/tmp/sb3-venv/bin/python"))
     parser.add_argument("--output-dir", default="benchmark_results/discrete")
     parser.add_argument("--redraw", action="store_true")
+    parser.add_argument("--table", action="store_true",
+                        help="train nothing: print README's markdown table from every "
+                             "summary.json under --output-dir")
     return parser.parse_args(argv)
 
 
@@ -152,8 +155,36 @@ def draw(args, summary, path):
                 "environment steps (random warm-up included)", title=args.env)
 
 
+NAMES = {"SAC": "DiscreteSAC", "SQL": "DiscreteSQL", "DQN": "SB3 DQN (zoo)"}
+
+
+def markdown_table(output_dir):
+    """One row per environment and agent: final and last-five returns, env steps/s."""
+    lines = ["| task (steps) | agent | final return, mean ± std over seeds | mean of the last 5 "
+             "evaluations | env steps/s (whole run) |", "|---|---|---|---|---|"]
+    for env in sorted(os.listdir(output_dir)):
+        path = os.path.join(output_dir, env, "summary.json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as file:
+            summary = json.load(file)
+        for name in AGENTS:
+            entry = summary["agents"].get(name)
+            if entry is None:
+                continue
+            lines.append(
+                f"| {env} ({summary['steps'] // 1000}k) | {NAMES[name]} ({entry['seeds']} "
+                f"seeds) | {entry['final_mean']:.1f} ± {entry['final_std']:.1f} | "
+                f"{entry['last_5_mean']:.1f} | {entry['env_steps_per_s']:.0f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.table:
+        table = markdown_table(args.output_dir)
+        print(table)
+        return table
     directory = os.path.join(args.output_dir, args.env)
     os.makedirs(directory, exist_ok=True)
     if not args.redraw:

@@ -35,6 +35,11 @@ def test_summary_and_figure_come_from_the_files(tmp_path):
     assert (directory / "learning.png").stat().st_size > 10_000
     saved = json.loads((directory / "summary.json").read_text())
     assert saved["agents"]["SAC"]["final_std"] == pytest.approx(curves[:, -1].std())
+    table = discrete.markdown_table(str(tmp_path)).splitlines()
+    assert len(table) == 4  # header, rule, SAC, DQN
+    assert table[2].startswith(f"| CartPole-v1 (50k) | DiscreteSAC (3 seeds) | "
+                               f"{curves[:, -1].mean():.1f} ± {curves[:, -1].std():.1f} |")
+    assert table[3].endswith("| 60.0 ± 0.0 | 40.0 | 900 |")
 
 
 def test_finished_runs_are_skipped_when_a_sweep_continues(tmp_path, monkeypatch):
