@@ -78,11 +78,11 @@ def test_update_matches_numpy(reward_scale, discount):
     np.testing.assert_allclose(diagnostics["policy_loss"],
                                np.mean(np.sum(pi * (alpha * log_pi - Q_min), -1)), rtol=1e-4,
                                atol=1e-5)
-    # Temperature loss (Eq. 11) with the default target entropy 0.89 log 3.
+    # Temperature loss (Eq. 11) with the default target entropy 0.3 log 3.
     expected_log_pi = np.sum(pi * log_pi, -1)
     np.testing.assert_allclose(
         diagnostics["alpha_loss"],
-        -np.mean(log_alpha * (expected_log_pi + 0.89 * np.log(3))), rtol=1e-4, atol=1e-6)
+        -np.mean(log_alpha * (expected_log_pi + 0.3 * np.log(3))), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(diagnostics["entropy"], -expected_log_pi.mean(), rtol=1e-4)
     # Polyak targets from the new Q weights.
     for new, old, updated in zip(new_Q_weights, target_weights,

@@ -93,3 +93,16 @@ def test_default_tasks_of_the_discrete_domains(domain, task):
     from softlearning_tf2.experiments.variants import default_task
 
     assert default_task("gymnasium", domain) == task
+
+
+def test_discrete_per_domain_settings():
+    cartpole = get_variant("SAC", "gymnasium", "CartPole", "v1", seed=0)["algorithm_params"]
+    acrobot = get_variant("SAC", "gymnasium", "Acrobot", "v1", seed=0)["algorithm_params"]
+    assert cartpole["config"]["target_entropy_ratio"] == 0.89
+    assert cartpole["config"]["initial_alpha"] == 1.0
+    assert acrobot["config"]["target_entropy_ratio"] == 0.3
+    assert acrobot["config"]["initial_alpha"] == 0.1
+    scales = {domain: get_variant("SQL", "gymnasium", domain, task, seed=0)[
+        "algorithm_params"]["config"]["reward_scale"]
+        for domain, task in (("CartPole", "v1"), ("Acrobot", "v1"))}
+    assert scales == {"CartPole": 1.0, "Acrobot": 10.0}
