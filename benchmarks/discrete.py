@@ -13,6 +13,11 @@ finishes; a run that is cut off is continued by the same command, which skips wh
 At the end: ``summary.json`` and ``learning.png`` (mean and spread over seeds per agent) in
 ``{output}/{env}``, and one JSON line with the final returns and env steps/s of each agent.
 ``--redraw`` trains nothing and rebuilds the summary and figure from the CSVs.
+
+Speed: ``env_steps_per_s`` is the whole run (warm-up and evaluations included);
+``env_steps_per_s_while_learning`` counts only the steps once updates run (after our random
+warm-up, after DQN's ``learning_starts``), without evaluation: the figure to compare, on an
+otherwise idle machine.
 """
 import argparse
 import csv
@@ -64,9 +69,14 @@ def run_ours(args, algorithm, seed, csv_path):
     configure_tensorflow_threads(variant["run_params"])
     experiment = Experiment(variant)
     rows, evaluation_seconds, start = [], 0.0, time.perf_counter()
+    learning_seconds = learning_steps = 0  # once updates run (after the random warm-up)
     while not experiment.algorithm.done:
         diagnostics = experiment.train_epoch()
         evaluation_seconds += diagnostics["times/evaluation"]
+        # The first epoch with updates also compiles them: left out.
+        if diagnostics["timestep"] - args.eval_every > config["n_initial_exploration_steps"]:
+            learning_steps += args.eval_every
+            learning_seconds += diagnostics["times/sample"] + diagnostics["times/train"]
         rows.append((diagnostics["timestep"], diagnostics["evaluation/episode-reward-mean"]))
         print(json.dumps({"agent": algorithm, "seed": seed, "timestep": rows[-1][0],
                           "return": round(rows[-1][1], 1),
@@ -76,6 +86,7 @@ def run_ours(args, algorithm, seed, csv_path):
     return {"wall_s": wall, "evaluation_s": evaluation_seconds,
             "env_steps_per_s": args.steps / wall,
             "env_steps_per_s_without_evaluation": args.steps / (wall - evaluation_seconds),
+            "env_steps_per_s_while_learning": learning_steps / max(learning_seconds, 1e-9),
             "algorithm_class": variant["algorithm_params"]["class_name"],
             "overrides": args.overrides}
 
@@ -135,6 +146,8 @@ def summarize(args, directory):
             "env_steps_per_s": float(np.mean([t["env_steps_per_s"] for t in timing])),
             "env_steps_per_s_without_evaluation": float(np.mean(
                 [t["env_steps_per_s_without_evaluation"] for t in timing])),
+            "env_steps_per_s_while_learning": float(np.mean(
+                [t.get("env_steps_per_s_while_learning", float("nan")) for t in timing])),
         }
     return summary
 

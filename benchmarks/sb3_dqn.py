@@ -47,8 +47,12 @@ class Evaluate(BaseCallback):
         self.every, self.episodes = every, episodes
         self.rows = []
         self.evaluation_seconds = 0.0
+        self.learning_start = None  # time when updates start (after learning_starts)
+        self.evaluation_seconds_while_learning = 0.0
 
     def _on_step(self):
+        if self.learning_start is None and self.num_timesteps > self.model.learning_starts:
+            self.learning_start = (time.perf_counter(), self.num_timesteps)
         if self.num_timesteps % self.every == 0:
             start = time.perf_counter()
             returns = []
@@ -63,6 +67,8 @@ class Evaluate(BaseCallback):
                 returns.append(total)
             self.rows.append((self.num_timesteps, float(np.mean(returns))))
             self.evaluation_seconds += time.perf_counter() - start
+            if self.learning_start is not None:
+                self.evaluation_seconds_while_learning += time.perf_counter() - start
         return True
 
 
@@ -78,7 +84,10 @@ def main():
     callback = Evaluate(env_id, every, episodes, seed)
     start = time.perf_counter()
     model.learn(total_timesteps=steps, callback=callback)
-    wall = time.perf_counter() - start
+    end = time.perf_counter()
+    wall = end - start
+    learning_start, learning_first_step = callback.learning_start
+    learning_seconds = end - learning_start - callback.evaluation_seconds_while_learning
     with open(out, "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["timestep", "evaluation_return"])
@@ -86,7 +95,9 @@ def main():
     print(json.dumps({"wall_s": wall, "evaluation_s": callback.evaluation_seconds,
                       "env_steps_per_s": steps / wall,
                       "env_steps_per_s_without_evaluation":
-                          steps / (wall - callback.evaluation_seconds)}))
+                          steps / (wall - callback.evaluation_seconds),
+                      "env_steps_per_s_while_learning":
+                          (steps - learning_first_step) / learning_seconds}))
 
 
 if __name__ == "__main__":
