@@ -39,7 +39,7 @@ def test_summary_and_figure_come_from_the_files(tmp_path):
     assert len(table) == 4  # header, rule, SAC, DQN
     assert table[2].startswith(f"| CartPole-v1 (50k) | DiscreteSAC (3 seeds) | "
                                f"{curves[:, -1].mean():.1f} ± {curves[:, -1].std():.1f} |")
-    assert table[3].endswith("| 60.0 ± 0.0 | 40.0 | 900 |")
+    assert table[3].endswith("| 60.0 ± 0.0 | 40.0 |")
 
 
 def test_finished_runs_are_skipped_when_a_sweep_continues(tmp_path, monkeypatch):
