@@ -18,13 +18,11 @@ EXPORT_METADATA_FILE = "softlearning_policy.json"
 
 def make_environment(environment_params):
     """The ``GymnasiumAdapter`` of ``environment_params``; CheckpointError if it can't be made."""
-    from softlearning_tf2.environments.utils import get_environment
+    from softlearning_tf2.environments.utils import get_environment_from_params
 
-    kwargs = dict(environment_params.get("kwargs") or {})
     name = f"{environment_params['domain']}-{environment_params['task']}"
     try:
-        return get_environment(environment_params["universe"], environment_params["domain"],
-                               environment_params["task"], kwargs)
+        return get_environment_from_params(environment_params)
     except Exception as error:  # unknown id, a missing simulator, bad kwargs
         raise CheckpointError(f"cannot make the environment {name}: {one_line(error)}") from None
 

@@ -2,7 +2,13 @@
 
 An environment is named by universe / domain / task, as in softlearning. In the ``gymnasium``
 universe the gymnasium id is ``f"{domain}-{task}"``: ``Pendulum`` / ``v1`` is ``Pendulum-v1``,
-``MultiGoal`` / ``Default-v0`` is ``MultiGoal-Default-v0``.
+``MultiGoal`` / ``Default-v0`` is ``MultiGoal-Default-v0``. In the ``dm_control`` universe the
+domain and task are the suite's (``cartpole`` / ``swingup``).
+
+``environment_params``: ``universe``, ``domain``, ``task``, ``kwargs`` (gymnasium.make's
+keyword arguments; for dm_control, ``DmControlEnvironment``'s: ``observation``,
+``action_repeat``, ``task_kwargs``), ``pixels`` (None, or ``{"width", "height", "camera_id",
+"pixels_only"}``: rendered images under the dict key ``pixels``) and ``frame_stack``.
 """
 import functools
 import importlib.util
@@ -10,9 +16,9 @@ import importlib.util
 import gymnasium
 
 from softlearning_tf2.environments.adapters.gymnasium_adapter import (
-    GymnasiumAdapter, check_action_space)
+    GymnasiumAdapter, check_action_space, pixel_rendering_kwargs)
 
-UNIVERSES = ("gymnasium",)
+UNIVERSES = ("gymnasium", "dm_control")
 
 
 MINATAR_GAMES = {"Asterix": "asterix", "Breakout": "breakout", "Freeway": "freeway",
@@ -47,11 +53,24 @@ def gymnasium_domains_and_tasks():
     return {domain: sorted(tasks) for domain, tasks in domains.items()}
 
 
+def dm_control_domains_and_tasks():
+    """Maps each dm_control suite domain to its sorted list of tasks (ValueError, one line,
+    where dm-control is not installed)."""
+    try:
+        from softlearning_tf2.environments.adapters.dm_control_adapter import suite_tasks
+
+        return suite_tasks()
+    except ImportError as error:
+        raise ValueError(f"the dm_control universe needs the dm-control package "
+                         f"(pip install -r requirements.txt): {error}") from None
+
+
 def validate_environment_name(universe, domain, task):
     """Raises ValueError naming the bad value and the valid choices."""
     if universe not in UNIVERSES:
         raise ValueError(f"unknown universe {universe!r}; valid choices: {', '.join(UNIVERSES)}")
-    domains = gymnasium_domains_and_tasks()
+    domains = (gymnasium_domains_and_tasks() if universe == "gymnasium"
+               else dm_control_domains_and_tasks())
     if domain not in domains:
         raise ValueError(f"unknown domain {domain!r} in universe {universe!r}; valid choices: "
                          f"{', '.join(sorted(domains))}")
@@ -66,6 +85,8 @@ def has_discrete_actions(universe, domain, task):
     (one line naming what is supported) for any other action space. Makes the environment
     once to look."""
     validate_environment_name(universe, domain, task)
+    if universe == "dm_control":
+        return False  # the suite's actions are bounded boxes
     environment_id = f"{domain}-{task}"
     environment = gymnasium.make(environment_id)
     try:
@@ -75,12 +96,53 @@ def has_discrete_actions(universe, domain, task):
         environment.close()
 
 
-def get_environment(universe, domain, task, environment_kwargs=None):
+def make_raw_environment(universe, domain, task, environment_kwargs=None, pixels=None):
+    """The environment in its own action bounds, with the dict key ``pixels`` where asked.
+    Where it renders, this runs in a child process (``SubprocessEnvironment``)."""
+    environment_kwargs = dict(environment_kwargs or {})
+    if universe == "dm_control":
+        from softlearning_tf2.environments.adapters.dm_control_adapter import (
+            DmControlEnvironment)
+
+        return DmControlEnvironment(domain, task, pixels=pixels, **environment_kwargs)
+    if pixels is None:
+        return gymnasium.make(f"{domain}-{task}", **environment_kwargs)
+    render_mode, environment_kwargs = pixel_rendering_kwargs(pixels, environment_kwargs)
+    environment = gymnasium.make(f"{domain}-{task}", render_mode=render_mode,
+                                 **environment_kwargs)
+    return gymnasium.wrappers.AddRenderObservation(
+        environment, render_only=bool(pixels.get("pixels_only", True)), render_key="pixels",
+        obs_key="state")
+
+
+def get_environment(universe, domain, task, environment_kwargs=None, pixels=None,
+                    frame_stack=1):
+    """The adapter of one task (see the module docstring for the arguments). An environment
+    that renders pixel observations is stepped in a child process."""
     validate_environment_name(universe, domain, task)
-    return GymnasiumAdapter(domain, task, **(environment_kwargs or {}))
+    environment_id = (f"dm_control/{domain}-{task}" if universe == "dm_control"
+                      else f"{domain}-{task}")
+    arguments = {"universe": universe, "domain": domain, "task": task,
+                 "environment_kwargs": environment_kwargs, "pixels": pixels}
+    if pixels is not None:
+        from softlearning_tf2.environments.subprocess_environment import (
+            SubprocessEnvironment)
+
+        raw = SubprocessEnvironment(f"{__name__}:make_raw_environment", arguments,
+                                    name=environment_id)
+    elif universe == "dm_control":
+        raw = make_raw_environment(**arguments)
+    else:
+        return GymnasiumAdapter(domain, task, frame_stack=frame_stack,
+                                **(environment_kwargs or {}))
+    return GymnasiumAdapter(domain, task, environment=raw, frame_stack=frame_stack,
+                            environment_id=environment_id)
 
 
 def get_environment_from_params(environment_params):
-    """``environment_params``: ``{'universe', 'domain', 'task', 'kwargs'}``."""
+    """``environment_params``: ``{'universe', 'domain', 'task', 'kwargs', 'pixels',
+    'frame_stack'}`` (the last two optional)."""
     return get_environment(environment_params["universe"], environment_params["domain"],
-                           environment_params["task"], environment_params.get("kwargs"))
+                           environment_params["task"], environment_params.get("kwargs"),
+                           pixels=environment_params.get("pixels"),
+                           frame_stack=environment_params.get("frame_stack", 1))

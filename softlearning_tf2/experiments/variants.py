@@ -136,7 +136,37 @@ DOMAIN_PARAMS = {
     ("gymnasium", "CartPole"): {"max_path_length": 500, "n_epochs": 50},
     ("gymnasium", "Acrobot"): {"max_path_length": 500, "n_epochs": 50},
     ("gymnasium", "LunarLander"): {"max_path_length": 1000, "n_epochs": 200},
+    # dm_control: 1000-step episodes; a 5000-step random warm-up (pytorch_sac's seed steps,
+    # behind the DrQ paper's SAC-from-states row).
+    ("dm_control", None): {"max_path_length": 1000, "n_epochs": 100,
+                           "n_initial_exploration_steps": 5000},
 }
+
+# The suite's tasks take their temperature from a start of 0.1 (DrQ and CURL's settings):
+# rewards are in [0, 1] per step, and from alpha = 1 the entropy bonus outweighs them.
+DM_CONTROL_SAC_CONFIG = {"initial_alpha": 0.1}
+
+# Pixel observations (``pixels=True``): DrQ / CURL's settings (arXiv:2004.13649, 2004.04136)
+# where they fit this package's SAC: 3 stacked 84x84 frames, action repeat 8 on cartpole
+# (4 on cheetah, 2 on walker, per PlaNet's protocol), random shifts of 4 pixels, an encoder
+# shared by actor and critics that only the critics' loss trains, batch 128, lr 1e-3, a 1000
+# agent-step warm-up. One conv layer fewer than DrQ's four, for this CPU (benchmarks/README.md).
+PIXEL_ACTION_REPEAT = {"cartpole": 8, "cheetah": 4, "walker": 2, "finger": 2,
+                       "ball_in_cup": 4, "reacher": 4}
+PIXEL_PARAMS = {"width": 84, "height": 84, "camera_id": 0, "pixels_only": True}
+PIXEL_FRAME_STACK = 3
+CONVNET_PARAMS = {"class_name": "convnet",
+                  "config": {"conv_filters": [32, 32, 32], "conv_kernel_sizes": [3, 3, 3],
+                             "conv_strides": [2, 2, 1], "normalization": None,
+                             "output_size": 50}}
+OBSERVATION_PARAMS = {
+    "observation_keys": None,  # every key of a dict observation, sorted
+    "preprocessors": {},  # per key; images default to CONVNET_PARAMS
+    "encoder_sharing": "critic",  # or "separate": each network its own encoders
+    "random_shift": 0,  # DrQ's augmentation: pad by this many pixels, crop back at random
+}
+PIXEL_ALGORITHM_CONFIG = {"batch_size": 128, "policy_lr": 1e-3, "Q_lr": 1e-3,
+                          "alpha_lr": 1e-3, "initial_alpha": 0.1}
 
 DEFAULT_TASKS = {
     ("gymnasium", "Pendulum"): "v1",
@@ -149,6 +179,9 @@ DEFAULT_TASKS = {
     ("gymnasium", "CartPole"): "v1",
     ("gymnasium", "Acrobot"): "v1",
     ("gymnasium", "LunarLander"): "v3",
+    ("dm_control", "cartpole"): "swingup",
+    ("dm_control", "cheetah"): "run",
+    ("dm_control", "walker"): "walk",
 }
 
 
@@ -157,8 +190,11 @@ def default_task(universe, domain):
 
 
 def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
-                checkpoint_frequency=1):
+                checkpoint_frequency=1, pixels=False):
     """The resolved default variant (no search spaces) of one trial.
+
+    ``pixels``: observe 84x84 rendered images (3 stacked frames) instead of states, with the
+    pixel settings above (``PIXEL_*``).
 
     On a Discrete action space, ``SAC`` and ``SQL`` are their discrete versions (DiscreteSAC,
     DiscreteSQL) with a categorical / Boltzmann policy and Q networks with one output per
@@ -171,9 +207,15 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     if discrete and algorithm not in DISCRETE_ALGORITHM_PARAMS_BASE:
         raise ValueError(f"{algorithm} trains on Box action spaces; {domain}-{task} has "
                          f"Discrete actions ({DISCRETE_COUNTERPARTS_HELP})")
-    domain_params = DOMAIN_PARAMS.get((universe, domain), {})
+    domain_params = DOMAIN_PARAMS.get((universe, domain), DOMAIN_PARAMS.get((universe, None), {}))
     max_path_length = domain_params.get("max_path_length", DEFAULT_MAX_PATH_LENGTH)
-    n_initial_exploration_steps = 10 * max_path_length if domain != "Pendulum" else 1000
+    n_initial_exploration_steps = domain_params.get(
+        "n_initial_exploration_steps", 10 * max_path_length if domain != "Pendulum" else 1000)
+    action_repeat = (PIXEL_ACTION_REPEAT.get(domain, 1) if pixels and universe == "dm_control"
+                     else 1)
+    if action_repeat > 1:  # path lengths and step counts in agent steps
+        max_path_length = -(-max_path_length // action_repeat)
+        n_initial_exploration_steps = 1000
     algorithm_params = copy.deepcopy((DISCRETE_ALGORITHM_PARAMS_BASE if discrete
                                       else ALGORITHM_PARAMS_BASE)[algorithm])
     algorithm_params["config"].update({
@@ -186,12 +228,25 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         algorithm_params["config"]["reward_scale"] = SACV_REWARD_SCALES.get(domain, 1.0)
     if algorithm == "SAC" and discrete:
         algorithm_params["config"].update(DISCRETE_SAC_DOMAIN_CONFIG.get(domain, {}))
+    if universe == "dm_control" and algorithm == "SAC":
+        algorithm_params["config"].update(DM_CONTROL_SAC_CONFIG)
+    if pixels:
+        algorithm_params["config"].update(
+            {key: value for key, value in PIXEL_ALGORITHM_CONFIG.items()
+             if key in algorithm_params["config"]})
     if algorithm == "SQL" and discrete:
         algorithm_params["config"]["reward_scale"] = DISCRETE_SQL_REWARD_SCALES.get(domain, 1.0)
     elif algorithm == "SQL":
         algorithm_params["config"]["reward_scale"] = SQL_REWARD_SCALES.get(domain, 1.0)
         algorithm_params["config"]["kernel_n_particles"] = SQL_KERNEL_PARTICLES.get(domain, 16)
-    environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {}}
+    environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {},
+                   "pixels": dict(PIXEL_PARAMS) if pixels else None,
+                   "frame_stack": PIXEL_FRAME_STACK if pixels else 1}
+    if universe == "dm_control":
+        environment["kwargs"] = {"observation": "states", "action_repeat": action_repeat}
+    observation_params = copy.deepcopy(OBSERVATION_PARAMS)
+    if pixels:
+        observation_params["random_shift"] = 4
     variant = {
         "environment_params": {
             "training": environment,
@@ -204,8 +259,9 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "config": {}},
         "Q_params": copy.deepcopy((DISCRETE_Q_PARAMS if discrete else Q_PARAMS)[algorithm]),
         "algorithm_params": algorithm_params,
+        "observation_params": observation_params,
         "replay_pool_params": {"class_name": "SimpleReplayPool",
-                               "config": {"max_size": int(1e6)}},
+                               "config": {"max_size": int(1e5) if pixels else int(1e6)}},
         "sampler_params": {"class_name": "SimpleSampler",
                            "config": {"max_path_length": max_path_length,
                                       "drop_nonfinite_transitions": False}},

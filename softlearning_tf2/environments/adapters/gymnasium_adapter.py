@@ -7,8 +7,14 @@ Built from gymnasium's own wrappers around ``gymnasium.make(f"{domain}-{task}")`
 * Discrete actions: the policy acts with an index in 0..n-1, passed on as ``start + index``
   (gymnasium's ``Discrete(n, start)``); every other action space (MultiDiscrete,
   MultiBinary, Tuple, Dict, ...) is refused in one line naming what is supported;
-* observations: ``DtypeObservation(..., float32)`` (MuJoCo returns float64, MinAtar bool);
-  a Box of more than one dimension is flattened first (``FlattenObservation``);
+* Box observations: ``DtypeObservation(..., float32)`` (MuJoCo returns float64, MinAtar
+  bool); a Box of more than one dimension is flattened first (``FlattenObservation``);
+* Dict observations (``softlearning_tf2.environments.observations``): uint8 images stay uint8,
+  every other key becomes a flat float32 vector;
+* ``environment``: an environment made elsewhere (dm_control's, or one that renders pixel
+  observations in a child process: ``environments.utils.get_environment``) instead of
+  ``gymnasium.make``; ``frame_stack`` stacks the last frames of the dict key ``pixels`` on the
+  channel axis;
 * ``terminated`` and ``truncated`` pass through separately: a time-limit truncation is not a
   terminal state, and the Q target bootstraps through it.
 """
@@ -16,7 +22,11 @@ import warnings
 
 import gymnasium
 import numpy as np
-from gymnasium.wrappers import ClipAction, DtypeObservation, FlattenObservation, RescaleAction
+from gymnasium.wrappers import (
+    ClipAction, DtypeObservation, FlattenObservation, RescaleAction, TransformObservation)
+
+from softlearning_tf2.environments.observations import (
+    FrameStack, convert_dict_observation, convert_dict_space, observation_layout)
 
 SUPPORTED_ACTION_SPACES = "Box (continuous) or Discrete"
 
@@ -43,17 +53,23 @@ class GymnasiumAdapter(gymnasium.Wrapper):
     length of the (flattened) observation.
     """
 
-    def __init__(self, domain, task, *, render_mode=None, **environment_kwargs):
+    def __init__(self, domain, task, *, render_mode=None, frame_stack=1, environment=None,
+                 environment_id=None, **environment_kwargs):
         self.domain = domain
         self.task = task
-        self.environment_id = f"{domain}-{task}"
-        raw = gymnasium.make(self.environment_id, render_mode=render_mode, **environment_kwargs)
+        self.environment_id = environment_id or f"{domain}-{task}"
+        raw = environment if environment is not None else gymnasium.make(
+            self.environment_id, render_mode=render_mode, **environment_kwargs)
         try:
             check_action_space(raw.action_space, self.environment_id)
-            if not isinstance(raw.observation_space, gymnasium.spaces.Box):
+            if int(frame_stack) > 1:
+                raw = FrameStack(raw, int(frame_stack))
+            if not isinstance(raw.observation_space,
+                              (gymnasium.spaces.Box, gymnasium.spaces.Dict)):
                 raise ValueError(
                     f"{self.environment_id} has a {type(raw.observation_space).__name__} "
-                    f"observation space; softlearning_tf2 supports Box observation spaces only")
+                    f"observation space; softlearning_tf2 supports Box or Dict observation "
+                    f"spaces")
         except ValueError:
             raw.close()
             raise
@@ -67,11 +83,17 @@ class GymnasiumAdapter(gymnasium.Wrapper):
             self._rescale = RescaleAction(raw, -unit, unit)
             self._clip = ClipAction(self._rescale)
             acting = self._clip
-        if len(raw.observation_space.shape) > 1:
-            acting = FlattenObservation(acting)
-        with warnings.catch_warnings():  # float64 bounds cast to float32: expected here
-            warnings.filterwarnings("ignore", message=".*precision lowered by casting")
-            super().__init__(DtypeObservation(acting, np.float32))
+        if isinstance(raw.observation_space, gymnasium.spaces.Dict):
+            space = convert_dict_space(raw.observation_space)
+            observing = TransformObservation(
+                acting, lambda observation: convert_dict_observation(observation, space), space)
+        else:
+            if len(raw.observation_space.shape) > 1:
+                acting = FlattenObservation(acting)
+            with warnings.catch_warnings():  # float64 bounds cast to float32: expected here
+                warnings.filterwarnings("ignore", message=".*precision lowered by casting")
+                observing = DtypeObservation(acting, np.float32)
+        super().__init__(observing)
         if self.discrete_actions:
             self.action_space = gymnasium.spaces.Discrete(int(raw.action_space.n))
             self.action_size = int(raw.action_space.n)
@@ -79,10 +101,16 @@ class GymnasiumAdapter(gymnasium.Wrapper):
             # ClipAction reports an unbounded space; the policy's space is the box it clips to.
             self.action_space = self._rescale.action_space
             self.action_size = int(self.action_space.shape[0])
-        self.observation_size = int(np.prod(self.observation_space.shape))
+        # None for a flat observation, {key: (shape, dtype)} for a dict one.
+        self.observation_layout = observation_layout(self.observation_space)
+        self.observation_size = (int(np.prod(self.observation_space.shape))
+                                 if self.observation_layout is None else None)
 
     @property
     def max_episode_steps(self):
+        steps = getattr(self.raw.unwrapped, "max_episode_steps", None)
+        if steps is not None:
+            return steps
         spec = self.raw.spec
         return None if spec is None else spec.max_episode_steps
 
@@ -122,3 +150,21 @@ class GymnasiumAdapter(gymnasium.Wrapper):
             action = int(action) + self._action_offset
         observation, reward, terminated, truncated, info = self.env.step(action)
         return observation, float(reward), bool(terminated), bool(truncated), info
+
+
+def pixel_rendering_kwargs(pixels, environment_kwargs):
+    """gymnasium.make's render settings for 84x84-style pixel observations (MuJoCo tasks take
+    ``width``, ``height`` and ``camera_id``); headless OpenGL is configured first."""
+    from softlearning_tf2.environments.rendering import configure_headless_rendering
+
+    unknown = set(pixels) - {"width", "height", "camera_id", "pixels_only"}
+    if unknown:
+        raise ValueError(f"unknown pixels settings {sorted(unknown)}; valid: width, height, "
+                         f"camera_id, pixels_only")
+    configure_headless_rendering()
+    kwargs = dict(environment_kwargs)
+    kwargs.setdefault("width", int(pixels.get("width", 84)))
+    kwargs.setdefault("height", int(pixels.get("height", 84)))
+    if pixels.get("camera_id") is not None:
+        kwargs.setdefault("camera_id", int(pixels["camera_id"]))
+    return "rgb_array", kwargs

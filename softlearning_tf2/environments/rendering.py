@@ -1,0 +1,53 @@
+"""Headless MuJoCo rendering: picks ``MUJOCO_GL`` before MuJoCo is imported.
+
+dm_control reads ``MUJOCO_GL`` once, when its renderer is first imported, and binds its OpenGL
+context to that backend; gymnasium's MuJoCo renderer reads it when it makes a context. Pixel observations (gymnasium's MuJoCo tasks, dm_control) need a
+backend that runs without a display: EGL (a GPU driver, or Mesa's EGL) or OSMesa (software).
+``configure_headless_rendering`` keeps a ``MUJOCO_GL`` the user set, and otherwise tries EGL
+then OSMesa, each in a short subprocess, and keeps the first that can make a context.
+"""
+import functools
+import os
+import subprocess
+import sys
+
+HEADLESS_BACKENDS = ("egl", "osmesa")
+
+_PROBE = "import mujoco; context = mujoco.GLContext(8, 8); context.make_current(); context.free()"
+
+
+class RenderingError(RuntimeError):
+    """No headless OpenGL backend works here."""
+
+
+@functools.lru_cache(maxsize=None)
+def _backend_works(backend):
+    environment = {**os.environ, "MUJOCO_GL": backend, "PYOPENGL_PLATFORM": backend}
+    try:
+        result = subprocess.run([sys.executable, "-c", _PROBE], env=environment,
+                                capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def configure_headless_rendering():
+    """Sets ``MUJOCO_GL`` (and ``PYOPENGL_PLATFORM``) for rendering without a display; returns
+    the backend. RenderingError (one line) where neither EGL nor OSMesa works, or where
+    dm_control's renderer was already imported with another backend."""
+    chosen = os.environ.get("MUJOCO_GL")
+    if chosen is None:
+        chosen = next((backend for backend in HEADLESS_BACKENDS if _backend_works(backend)),
+                      None)
+        if chosen is None:
+            raise RenderingError(
+                "pixel observations need headless OpenGL: neither MUJOCO_GL=egl nor "
+                "MUJOCO_GL=osmesa works here (install libegl1 or libosmesa6)")
+        os.environ["MUJOCO_GL"] = chosen
+    bound = getattr(sys.modules.get("dm_control._render"), "BACKEND", None)
+    if bound is not None and bound not in HEADLESS_BACKENDS:
+        raise RenderingError(
+            f"dm_control's renderer was imported with MUJOCO_GL={bound!s}; set MUJOCO_GL=egl "
+            f"(or osmesa) in the environment before starting Python")
+    os.environ.setdefault("PYOPENGL_PLATFORM", chosen)
+    return chosen
