@@ -73,22 +73,43 @@ def discrete_Q_values(Q, observations, actions):
     return tf.gather(Q(observations), actions, axis=1, batch_dims=1)
 
 
-def Q_regression_step(Qs, optimizers, observations, actions, Q_target,
+def Q_regression_step(Qs, variable_groups, observations, actions, Q_target,
                       Q_values_at=continuous_Q_values):
-    """One Adam step per Q function on 0.5 * mean((Q_i(s, a) - Q_target)^2).
+    """One Adam step on the sum over Q functions of 0.5 * mean((Q_i(s, a) - Q_target)^2).
 
-    ``Q_values_at(Q, observations, actions)`` reads Q(s, a) off a model (continuous or
-    discrete actions). Returns the Q values and the losses, one of each per Q function.
+    ``variable_groups``: ``[(optimizer, variables), ...]``, a partition of the Q functions'
+    variables: one group per Q function, and one more for an encoder they share (its gradient
+    is that of the summed loss, applied once). ``Q_values_at(Q, observations, actions)`` reads
+    Q(s, a) off a model (continuous or discrete actions). Returns the Q values and the losses,
+    one of each per Q function.
     """
-    Q_variables = [Q.trainable_variables for Q in Qs]
+    group_variables = [variables for _, variables in variable_groups]
     with tf.GradientTape() as tape:
         Q_values = [Q_values_at(Q, observations, actions) for Q in Qs]
         Q_losses = [0.5 * tf.reduce_mean(tf.square(Q_value - Q_target)) for Q_value in Q_values]
-        total_Q_loss = tf.add_n(Q_losses)  # the Qs share no weights: gradients stay separate
-    gradients = tape.gradient(total_Q_loss, Q_variables)
-    for optimizer, Q_gradients, variables in zip(optimizers, gradients, Q_variables):
-        optimizer.apply_gradients(zip(Q_gradients, variables))
+        total_Q_loss = tf.add_n(Q_losses)  # each head's gradient is its own loss's
+    gradients = tape.gradient(total_Q_loss, group_variables)
+    for (optimizer, variables), group_gradients in zip(variable_groups, gradients):
+        optimizer.apply_gradients(zip(group_gradients, variables))
     return Q_values, Q_losses
+
+
+def partition_shared(models):
+    """(each model's variables less those it shares with another model, the shared ones):
+    the Q functions' variable groups when they share an observation encoder."""
+    counts = {}
+    for model in models:
+        for variable in model.trainable_variables:
+            counts[id(variable)] = counts.get(id(variable), 0) + 1
+    own = [[variable for variable in model.trainable_variables if counts[id(variable)] == 1]
+           for model in models]
+    seen, shared = set(), []
+    for model in models:
+        for variable in model.trainable_variables:
+            if counts[id(variable)] > 1 and id(variable) not in seen:
+                seen.add(id(variable))
+                shared.append(variable)
+    return own, shared
 
 
 def min_Q(Qs, observations, actions):

@@ -5,6 +5,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from softlearning_tf2.algorithms.augmentation import shift_image_observations
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 from softlearning_tf2.samplers.utils import evaluation_rollouts
 
@@ -32,13 +33,19 @@ class RLAlgorithm:
 
     Diagnostics draw their pool batch and policy noise from generators of their own, seeded
     from ``diagnostics_seed`` and the epoch: computing them never moves the training streams.
+
+    Dict observations: batches hold the keys the policy observes (``policy.observation_keys``),
+    each in its own dtype. ``random_shift`` > 0 shifts every image of a batch (observations
+    and next observations) by up to that many pixels inside the compiled update (DrQ), with a
+    generator of its own that checkpoints keep.
     """
 
     def __init__(self, *, training_environment, evaluation_environment, policy, pool, sampler,
                  initial_exploration_policy=None, diagnostics_seed=0, n_epochs=1000,
                  epoch_length=1000, n_train_repeat=1, train_every_n_steps=1,
                  n_initial_exploration_steps=0, min_pool_size=None, batch_size=256,
-                 eval_n_episodes=1, eval_deterministic=True, fuse_train_repeats=True):
+                 eval_n_episodes=1, eval_deterministic=True, fuse_train_repeats=True,
+                 random_shift=0):
         check_hyperparameters(
             n_epochs=n_epochs, epoch_length=epoch_length, n_train_repeat=n_train_repeat,
             train_every_n_steps=train_every_n_steps, batch_size=batch_size,
@@ -66,6 +73,15 @@ class RLAlgorithm:
         self._epoch = 0
         self._last_update_diagnostics = {}
         self._compiled = None
+        self._random_shift = int(random_shift)
+        layout = getattr(policy, "observation_layout", None) or {}
+        self._image_keys = [key for key, (shape, dtype) in layout.items()
+                            if len(shape) == 3 and dtype == "uint8"]
+        if self._random_shift < 0:
+            raise ValueError(f"random_shift must be non-negative, got {random_shift}")
+        if self._random_shift and not self._image_keys:
+            raise ValueError(f"random_shift={random_shift} needs image observations; the "
+                             f"policy observes none")
 
         self._models = {"policy": policy}
         self._optimizers = {}
@@ -74,6 +90,10 @@ class RLAlgorithm:
             "update_count", tf.Variable(0, dtype=tf.int64, name="update_count"))
         if hasattr(policy, "noise_generator"):
             self._track_variable("policy_noise_state", policy.noise_generator.state)
+        if self._random_shift:
+            self._augmentation_generator = tf.random.Generator.from_seed(
+                int(np.random.SeedSequence([self._diagnostics_seed, 1]).generate_state(1)[0]))
+            self._track_variable("augmentation_noise_state", self._augmentation_generator.state)
 
     # -- What a checkpoint holds ---------------------------------------------------------------
     def _track_model(self, name, model):
@@ -137,7 +157,7 @@ class RLAlgorithm:
 
     def _batch_signature(self):
         environment = self._training_environment
-        return batch_signature(environment.observation_size, environment.action_size,
+        return batch_signature(self._policy.observation_spec, environment.action_size,
                                environment.discrete_actions)
 
     def _compile(self):
@@ -152,6 +172,9 @@ class RLAlgorithm:
                     for name, value in diagnostics.items()}
 
         def counted_step(batch):
+            if self._random_shift:
+                batch = shift_image_observations(batch, self._image_keys, self._random_shift,
+                                                 self._augmentation_generator)
             # The step runs after the count moves: when a check fails, the count names it.
             with tf.control_dependencies([self._update_count.assign_add(1)]):
                 return self._update_step(batch)
@@ -160,14 +183,17 @@ class RLAlgorithm:
             return checked(counted_step(batch))
 
         def fused_update(batches):
-            diagnostics = counted_step({name: value[0] for name, value in batches.items()})
+            def batch_at(index):
+                return tf.nest.map_structure(lambda value: value[index], batches)
+
+            diagnostics = counted_step(batch_at(0))
             for index in tf.range(1, tf.shape(batches["rewards"])[0]):
-                diagnostics = counted_step({name: value[index] for name, value in batches.items()})
+                diagnostics = counted_step(batch_at(index))
             return checked(diagnostics)
 
         signature = self._batch_signature()
-        stacked_signature = {name: tf.TensorSpec([None, *spec.shape], spec.dtype)
-                             for name, spec in signature.items()}
+        stacked_signature = tf.nest.map_structure(
+            lambda spec: tf.TensorSpec([None, *spec.shape], spec.dtype), signature)
         return (tf.function(update, input_signature=[signature]),
                 tf.function(fused_update, input_signature=[stacked_signature]))
 
@@ -187,18 +213,24 @@ class RLAlgorithm:
         return (self._pool.size >= self._min_pool_size
                 and self._sampler.total_samples % self._train_every_n_steps == 0)
 
+    def _observed(self, batch):
+        """The batch with only the observed keys of dict observations."""
+        select = self._policy.select_observations
+        return {**batch, "observations": select(batch["observations"]),
+                "next_observations": select(batch["next_observations"])}
+
     def _training_batch(self):
         # Tensors, not numpy arrays: Keras refuses mixed inputs when tf.function runs eagerly.
-        return {name: tf.convert_to_tensor(value)
-                for name, value in self._pool.random_batch(self._batch_size).items()}
+        return tf.nest.map_structure(
+            tf.convert_to_tensor, self._observed(self._pool.random_batch(self._batch_size)))
 
     def _stacked_training_batches(self, count):
         """``count`` batches in one feed, [count, batch_size, ...]: the same rows, in the same
         order, as ``count`` calls of ``_training_batch``."""
-        batch = self._pool.random_batch(self._batch_size * count)
-        return {name: tf.convert_to_tensor(value.reshape(count, self._batch_size,
-                                                         *value.shape[1:]))
-                for name, value in batch.items()}
+        batch = self._observed(self._pool.random_batch(self._batch_size * count))
+        return tf.nest.map_structure(
+            lambda value: tf.convert_to_tensor(
+                value.reshape(count, self._batch_size, *value.shape[1:])), batch)
 
     def _do_training_repeats(self):
         """``n_train_repeat`` updates: one compiled call over stacked batches when fused."""
@@ -282,8 +314,9 @@ class RLAlgorithm:
             batch = self._pool.batch_by_indices(indices)
             generator = tf.random.Generator.from_seed(
                 int(np.random.SeedSequence(streams).generate_state(1)[0]))
+            observations = self._policy.select_observations(batch["observations"])
             diagnostics.update(_prefixed(
-                "policy", self._policy.get_diagnostics(batch["observations"], generator)))
+                "policy", self._policy.get_diagnostics(observations, generator)))
         return diagnostics
 
 
@@ -306,14 +339,18 @@ def _path_statistics(paths):
     }
 
 
-def batch_signature(observation_size, action_size, discrete_actions=False):
-    """``tf.TensorSpec``s of a training batch, for compiled update functions. Discrete
-    actions are int32 indices, one per transition."""
+def batch_signature(observation_spec, action_size, discrete_actions=False):
+    """``tf.TensorSpec``s of a training batch, for compiled update functions.
+    ``observation_spec``: the policy's (one spec, or a dict of them for dict observations);
+    an int is a flat observation of that size. Discrete actions are int32 indices, one per
+    transition."""
+    if isinstance(observation_spec, int):
+        observation_spec = tf.TensorSpec([None, observation_spec], tf.float32)
     return {
-        "observations": tf.TensorSpec([None, observation_size], tf.float32),
+        "observations": observation_spec,
         "actions": (tf.TensorSpec([None], tf.int32) if discrete_actions
                     else tf.TensorSpec([None, action_size], tf.float32)),
         "rewards": tf.TensorSpec([None], tf.float32),
         "terminals": tf.TensorSpec([None], tf.float32),
-        "next_observations": tf.TensorSpec([None, observation_size], tf.float32),
+        "next_observations": observation_spec,
     }

@@ -3,7 +3,8 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.action_spaces import DISCRETE_COUNTERPARTS_HELP
 from softlearning_tf2.algorithms.common import (
-    Adam, Q_regression_step, clone_as_target, continuous_Q_values, update_target_models)
+    Adam, Q_regression_step, clone_as_target, continuous_Q_values, partition_shared,
+    update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.temperature import Temperature
 from softlearning_tf2.algorithms.validation import check_hyperparameters
@@ -23,6 +24,10 @@ class SoftQAlgorithm(RLAlgorithm):
     environment is checked against it, with one line naming the algorithm that fits instead.
     ``trains_policy`` is False where the policy has no weights of its own (discrete SQL's
     Boltzmann policy is its Q function): then there is no policy optimizer.
+
+    Q functions that share an observation encoder (dict observations, ``encoder_sharing=
+    "critic"``) train it with an Adam of its own (``Q_shared``) on the gradient of their
+    summed loss; each Q's Adam holds only its own head.
     """
 
     discrete_actions = False
@@ -44,9 +49,13 @@ class SoftQAlgorithm(RLAlgorithm):
         self._target_pairs = []
         for index, Q in enumerate(self._Qs):
             self._track_model(f"Q_{index}", Q)
-        self._Q_optimizers = tuple(
-            self._add_optimizer(f"Q_{index}", Q.trainable_variables, Q_lr)
-            for index, Q in enumerate(self._Qs))
+        own_variables, shared_variables = partition_shared(self._Qs)
+        self._Q_variable_groups = [
+            (self._add_optimizer(f"Q_{index}", variables, Q_lr), variables)
+            for index, variables in enumerate(own_variables)]
+        if shared_variables:
+            self._Q_variable_groups.append(
+                (self._add_optimizer("Q_shared", shared_variables, Q_lr), shared_variables))
         self._policy_optimizer = (self._add_optimizer(
             "policy", self._policy.trainable_variables, policy_lr)
             if self.trains_policy else None)
@@ -98,7 +107,7 @@ class SoftQAlgorithm(RLAlgorithm):
 
     def _update_Qs(self, batch, Q_target):
         """One Adam step on each 0.5 * mean((Q_i(s, a) - Q_target)^2)."""
-        return Q_regression_step(self._Qs, self._Q_optimizers, batch["observations"],
+        return Q_regression_step(self._Qs, self._Q_variable_groups, batch["observations"],
                                  batch["actions"], Q_target, self.Q_values_at)
 
     @staticmethod

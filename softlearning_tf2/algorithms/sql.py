@@ -12,6 +12,7 @@ from softlearning_tf2.algorithms.common import min_Q
 from softlearning_tf2.algorithms.soft_q_algorithm import SoftQAlgorithm
 from softlearning_tf2.algorithms.svgd import svgd_direction
 from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.policies.base_policy import batch_size_of
 
 
 def importance_sampled_soft_value(Q_values, action_size):
@@ -80,7 +81,8 @@ class SQL(SoftQAlgorithm):
     def _Q_at_particles(self, Qs, observations, actions):
         """min_i Q_i(s, a_k) for actions [B, K, d]: returns [B, K]."""
         batch_size, num_particles = tf.shape(actions)[0], tf.shape(actions)[1]
-        tiled = tf.repeat(observations, num_particles, axis=0)
+        tiled = tf.nest.map_structure(
+            lambda values: tf.repeat(values, num_particles, axis=0), observations)
         flat_actions = tf.reshape(actions, (-1, self._action_size))
         return tf.reshape(min_Q(Qs, tiled, flat_actions), (batch_size, num_particles))
 
@@ -89,7 +91,7 @@ class SQL(SoftQAlgorithm):
         """reward_scale * r + discount * (1 - terminal) * Vbar(s') (Eqs. 10-11)."""
         next_observations = batch["next_observations"]
         proposals = self._proposal_generator.uniform(
-            (tf.shape(next_observations)[0], self._value_n_particles, self._action_size),
+            (batch_size_of(next_observations), self._value_n_particles, self._action_size),
             -1.0, 1.0)
         next_Q_values = self._Q_at_particles(self._Q_targets, next_observations, proposals)
         return self._bellman_target(

@@ -4,6 +4,7 @@ from softlearning_tf2.algorithms.discrete_sql import DiscreteSQL
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.algorithms.sacv import SACV
 from softlearning_tf2.algorithms.sql import SQL
+from softlearning_tf2.models.utils import observation_params_of
 
 ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV, "SQL": SQL, "DiscreteSAC": DiscreteSAC,
                      "DiscreteSQL": DiscreteSQL}
@@ -17,4 +18,6 @@ def get_algorithm_from_variant(variant, **objects):
     if class_name not in ALGORITHM_CLASSES:
         raise ValueError(f"unknown algorithm {class_name!r}; valid choices: "
                          f"{', '.join(sorted(ALGORITHM_CLASSES))}")
-    return ALGORITHM_CLASSES[class_name](**objects, **params["config"])
+    random_shift = observation_params_of(variant)["random_shift"]
+    return ALGORITHM_CLASSES[class_name](**objects, **params["config"],
+                                         random_shift=random_shift)

@@ -82,7 +82,7 @@ def checkpoint_actor(checkpoint, deterministic, seed=None):
     dtype = environment.raw.action_space.dtype
 
     def act(observation):
-        action = policy.action(np.asarray(observation, np.float32), deterministic=deterministic)
+        action = policy.action(observation, deterministic=deterministic)
         return environment.to_environment_actions(action).astype(dtype)
 
     return Actor(act, environment,
@@ -105,10 +105,17 @@ def export_actor(path, metadata, deterministic, seed=None):
         if hasattr(loaded, "seed_noise"):
             loaded.seed_noise(tf.constant(seed, tf.int64))
     dtype = environment.raw.action_space.dtype
+    layout = metadata.get("observation_layout")
+    keys = metadata.get("observation_keys") or (sorted(layout) if layout else None)
 
     def act(observation):
-        observations = tf.constant(np.asarray(observation, np.float32).reshape(1, -1))
-        return function(observations=observations)["actions"].numpy()[0].astype(dtype)
+        if layout is None:
+            inputs = {"observations": tf.constant(
+                np.asarray(observation, np.float32).reshape(1, -1))}
+        else:  # one named input per observed key, in its own dtype
+            inputs = {key: tf.constant(np.asarray(observation[key], layout[key]["dtype"])
+                                       .reshape(1, *layout[key]["shape"])) for key in keys}
+        return function(**inputs)["actions"].numpy()[0].astype(dtype)
 
     return Actor(act, environment, f"exported {metadata.get('algorithm')} policy (timestep "
                  f"{metadata.get('training_timestep')})")

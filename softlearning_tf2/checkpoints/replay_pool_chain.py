@@ -14,13 +14,16 @@ import numpy as np
 from softlearning_tf2.checkpoints.files import (
     CHECKPOINT_PREFIX, CHUNK_FILE, STATE_FILE, CheckpointError, load_arrays, load_json,
     save_arrays, verify_manifest)
+from softlearning_tf2.replay_pools.simple_replay_pool import flatten_fields
 
 
 def save_chunk(pool, directory, saved_up_to):
     """Writes the transitions added since sample index ``saved_up_to``; returns (start, end)."""
     end = pool.samples_added
     start = max(saved_up_to, end - pool.size)
-    save_arrays(os.path.join(directory, CHUNK_FILE), pool.last_n_batch(end - start))
+    # Dict observations: one array per key, named ``observations/<key>``.
+    save_arrays(os.path.join(directory, CHUNK_FILE),
+                flatten_fields(pool.last_n_batch(end - start)))
     return start, end
 
 

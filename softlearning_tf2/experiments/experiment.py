@@ -12,8 +12,6 @@ runs it in-process, and the Tune runner (``tune_runner.ExperimentRunner``) wraps
 """
 import os
 
-import numpy as np
-
 from softlearning_tf2.utils.quiet import import_tensorflow
 
 tf = import_tensorflow()  # before anything else imports it: quietly, unless verbose
@@ -26,9 +24,11 @@ from softlearning_tf2.environments.utils import (  # noqa: E402
     get_environment_from_params, validate_environment_name)
 from softlearning_tf2.experiments.variants import (  # noqa: E402
     default_task, get_variant, keyword_overrides)
+from softlearning_tf2.models.utils import get_observation_encoding_from_variant  # noqa: E402
 from softlearning_tf2.policies.utils import (  # noqa: E402
     get_exploration_policy_from_variant, get_policy_from_variant)
-from softlearning_tf2.replay_pools.simple_replay_pool import FIELDS  # noqa: E402
+from softlearning_tf2.replay_pools.simple_replay_pool import (  # noqa: E402
+    flatten_fields, unflatten_fields)
 from softlearning_tf2.replay_pools.utils import get_replay_pool_from_variant  # noqa: E402
 from softlearning_tf2.samplers.utils import get_sampler_from_variant  # noqa: E402
 from softlearning_tf2.utils.random import component_seed  # noqa: E402
@@ -63,13 +63,18 @@ class Experiment:
         self.pool = get_replay_pool_from_variant(variant, self.training_environment,
                                                  seed=component_seed(seed, "replay_pool"))
         self.sampler = get_sampler_from_variant(variant)
+        # Dict observations: one encoding for every network (None for a flat observation).
+        self.observation_encoding = get_observation_encoding_from_variant(
+            variant, self.training_environment, seed=component_seed(seed, "observation_encoder"))
         self.networks = self._build_value_functions(seed)
         # A policy of the Q functions (discrete SQL's Boltzmann policy) acts on these very Qs.
         self.policy = get_policy_from_variant(variant, self.training_environment,
                                               seed=component_seed(seed, "policy"),
-                                              Q_functions=self.networks["Qs"])
+                                              Q_functions=self.networks["Qs"],
+                                              encoding=self.observation_encoding)
         self.initial_exploration_policy = get_exploration_policy_from_variant(
-            variant, self.training_environment, seed=component_seed(seed, "exploration"))
+            variant, self.training_environment, seed=component_seed(seed, "exploration"),
+            encoding=self.observation_encoding)
         self.sampler.initialize(self.training_environment, self.policy, self.pool,
                                 seed=component_seed(seed, "training_environment"))
         self.algorithm = get_algorithm_from_variant(
@@ -106,11 +111,14 @@ class Experiment:
 
     def _build_value_functions(self, seed):
         """The algorithm's value networks: ``Qs`` always, ``V`` where the variant has one."""
+        encoding = self.observation_encoding
         networks = {"Qs": get_Q_functions_from_variant(self.variant, self.training_environment,
-                                                       seed=component_seed(seed, "Q"))}
+                                                       seed=component_seed(seed, "Q"),
+                                                       encoding=encoding)}
         if "V_params" in self.variant:
             networks["V"] = get_V_function_from_variant(self.variant, self.training_environment,
-                                                        seed=component_seed(seed, "V"))
+                                                        seed=component_seed(seed, "V"),
+                                                        encoding=encoding)
         return networks
 
     # -- Training ------------------------------------------------------------------------------
@@ -130,8 +138,9 @@ class Experiment:
 
     # -- Acting --------------------------------------------------------------------------------
     def act(self, observation, deterministic=True):
-        """The policy's action for one observation, in the environment's own action bounds."""
-        action = self.policy.action(np.asarray(observation, np.float32), deterministic)
+        """The policy's action for one observation (a flat array, or the environment's dict),
+        in the environment's own action bounds."""
+        action = self.policy.action(observation, deterministic)
         return self.training_environment.to_environment_actions(action)
 
     def export(self, output_dir, format="saved_model", overwrite=False):
@@ -204,7 +213,10 @@ class Experiment:
         self.evaluation_environment.close()
 
     def _pool_transitions(self, checkpoint):
-        return checkpoint.pool_transitions(self.pool.max_size, FIELDS)
+        # Dict observations are stored one array per key (``observations/<key>``).
+        fields = list(flatten_fields(self.pool.last_n_batch(0)))
+        transitions = checkpoint.pool_transitions(self.pool.max_size, fields)
+        return None if transitions is None else unflatten_fields(transitions)
 
     def _restore_from(self, checkpoint, transitions=_READ_FROM_CHECKPOINT):
         # Every file is read and verified before anything is changed (arrays of the wrong
@@ -225,13 +237,22 @@ class Experiment:
 
 
 def environment_rng_state(environment):
-    """The gymnasium environment's random state (JSON-able)."""
-    return environment.unwrapped.np_random.bit_generator.state
+    """The environment's random state (JSON-able): gymnasium's ``np_random``, or the state an
+    environment gives itself (dm_control's task RandomState, one in a child process)."""
+    unwrapped = environment.unwrapped
+    if hasattr(unwrapped, "rng_state"):
+        return unwrapped.rng_state()
+    return unwrapped.np_random.bit_generator.state
 
 
 def set_environment_rng_state(environment, state):
-    if state is not None:
-        environment.unwrapped.np_random.bit_generator.state = state
+    if state is None:
+        return
+    unwrapped = environment.unwrapped
+    if hasattr(unwrapped, "set_rng_state"):
+        unwrapped.set_rng_state(state)
+    else:
+        unwrapped.np_random.bit_generator.state = state
 
 
 __all__ = ["CheckpointError", "Experiment", "configure_tensorflow_threads"]

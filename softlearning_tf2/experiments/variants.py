@@ -136,6 +136,8 @@ DOMAIN_PARAMS = {
     ("gymnasium", "CartPole"): {"max_path_length": 500, "n_epochs": 50},
     ("gymnasium", "Acrobot"): {"max_path_length": 500, "n_epochs": 50},
     ("gymnasium", "LunarLander"): {"max_path_length": 1000, "n_epochs": 200},
+    ("gymnasium", "PixelPoint"): {"max_path_length": 50, "n_epochs": 20,
+                                  "n_initial_exploration_steps": 500},
     # dm_control: 1000-step episodes; a 5000-step random warm-up (pytorch_sac's seed steps,
     # behind the DrQ paper's SAC-from-states row).
     ("dm_control", None): {"max_path_length": 1000, "n_epochs": 100,
@@ -179,6 +181,7 @@ DEFAULT_TASKS = {
     ("gymnasium", "CartPole"): "v1",
     ("gymnasium", "Acrobot"): "v1",
     ("gymnasium", "LunarLander"): "v3",
+    ("gymnasium", "PixelPoint"): "Reach-v0",
     ("dm_control", "cartpole"): "swingup",
     ("dm_control", "cheetah"): "run",
     ("dm_control", "walker"): "walk",

@@ -6,7 +6,7 @@ actions is implicit: it can be sampled but has no tractable density.
 import tensorflow as tf
 
 from softlearning_tf2.models.feedforward import feedforward_model
-from softlearning_tf2.policies.base_policy import BasePolicy
+from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
 
 
 class ImplicitActionDistribution:
@@ -73,20 +73,21 @@ class AmortizedSamplerPolicy(BasePolicy):
 
     def particles(self, observations, num_particles, generator=None):
         """``num_particles`` actions per observation: [batch, num_particles, action_size]."""
-        batch_size = tf.shape(observations)[0]
-        tiled = tf.repeat(observations, num_particles, axis=0)
+        batch_size = batch_size_of(observations)
+        tiled = tf.nest.map_structure(
+            lambda values: tf.repeat(values, num_particles, axis=0), observations)
         actions = self.actions(tiled, generator)
         return tf.reshape(actions, (batch_size, num_particles, self.action_size))
 
     def deterministic_actions(self, observations):
         return self.actions_from_noise(
-            observations, tf.zeros((tf.shape(observations)[0], self.action_size)))
+            observations, tf.zeros((batch_size_of(observations), self.action_size)))
 
     def action_distribution(self, observations):
         return ImplicitActionDistribution(self, observations)
 
     @property
-    def trainable_variables(self):
+    def variables(self):
         return self.sampler_model.trainable_variables
 
     def get_weights(self):
@@ -96,7 +97,9 @@ class AmortizedSamplerPolicy(BasePolicy):
         self.sampler_model.set_weights(weights)
 
     def get_diagnostics(self, observations, generator):
-        particles = self.particles(tf.convert_to_tensor(observations[:64]), 16, generator)
+        observations = tf.nest.map_structure(lambda values: tf.convert_to_tensor(values[:64]),
+                                             observations)
+        particles = self.particles(observations, 16, generator)
         return {
             "actions-abs-mean": float(tf.reduce_mean(tf.abs(particles))),
             "actions-std-per-state": float(tf.reduce_mean(tf.math.reduce_std(particles,

@@ -2,6 +2,22 @@
 import numpy as np
 import tensorflow as tf
 
+from softlearning_tf2.environments.observations import batch_of_one, select
+
+
+def batch_size_of(observations):
+    """The leading dimension of a batch of observations (a tensor, or a dict of tensors)."""
+    return tf.shape(tf.nest.flatten(observations)[0])[0]
+
+
+def observation_signature(observation_size, layout):
+    """``tf.TensorSpec``s of a batch of observations: [None, size] float32, or one per key of
+    a dict observation in its own shape and dtype."""
+    if layout is None:
+        return tf.TensorSpec([None, observation_size], tf.float32)
+    return {key: tf.TensorSpec([None, *shape], tf.as_dtype(dtype), name=key)
+            for key, (shape, dtype) in layout.items()}
+
 
 class BasePolicy:
     """A stochastic policy over actions in [-1, 1]^d, written as a map of noise.
@@ -15,17 +31,33 @@ class BasePolicy:
     function so that acting costs no retracing.
 
     ``has_log_prob`` says whether ``log_probs`` is a tractable density.
+
+    ``observation_size`` is the length of a flat observation, or, for dict observations, an
+    ``ObservationInput`` (``models.observation_encoder``): then observations are dicts of the
+    observed keys (``observation_keys``, in ``observation_layout``'s shapes and dtypes), and
+    ``action`` takes the environment's whole dict and keeps those keys. ``variables`` are all
+    the weights the policy's networks read; ``trainable_variables`` leave out an encoder that
+    the critics train (``encoder_sharing="critic"``).
     """
 
     has_log_prob = False
 
     def __init__(self, observation_size, action_size, name, seed=None):
-        self.observation_size = int(observation_size)
+        if hasattr(observation_size, "layout"):  # an ObservationInput: dict observations
+            self.observation_input = observation_size
+            self.observation_layout = dict(observation_size.layout)
+            self.observation_keys = list(self.observation_layout)
+            self.observation_size = None
+        else:
+            self.observation_input = self.observation_layout = self.observation_keys = None
+            self.observation_size = int(observation_size)
         self.action_size = int(action_size)
         self.name = name
         self.noise_generator = (tf.random.Generator.from_seed(seed) if seed is not None
                                 else tf.random.Generator.from_non_deterministic_state())
-        signature = [tf.TensorSpec([None, self.observation_size], tf.float32)]
+        self.observation_spec = observation_signature(self.observation_size,
+                                                      self.observation_layout)
+        signature = [self.observation_spec]
         self._compiled_actions = tf.function(self.actions, input_signature=signature)
         self._compiled_deterministic_actions = tf.function(
             self.deterministic_actions, input_signature=signature)
@@ -40,7 +72,7 @@ class BasePolicy:
 
     def actions(self, observations, generator=None):
         generator = self.noise_generator if generator is None else generator
-        noise = self.draw_noise(generator, tf.shape(observations)[0])
+        noise = self.draw_noise(generator, batch_size_of(observations))
         return self.actions_from_noise(observations, noise)
 
     def deterministic_actions(self, observations):
@@ -49,10 +81,16 @@ class BasePolicy:
     def log_probs(self, observations, actions):
         raise NotImplementedError(f"{type(self).__name__} has no tractable log-probability")
 
+    def select_observations(self, observations):
+        """The observed keys of a dict observation (or batch); a flat one as it is."""
+        return select(observations, self.observation_keys)
+
     def action(self, observation, deterministic=False):
-        observations = tf.constant(
-            np.asarray(observation, np.float32).reshape(1, self.observation_size))
-        return self._acting_graph(deterministic)(observations).numpy()[0]
+        observations = batch_of_one(self.select_observations(observation),
+                                    self.observation_layout)
+        # The graph's flat signature: one tensor per observed key, in sorted key order.
+        return self._acting_graph(deterministic)(
+            *map(tf.constant, tf.nest.flatten(observations))).numpy()[0]
 
     def _acting_graph(self, deterministic):
         """The traced graph itself: calling it directly skips tf.function's argument matching,
@@ -64,8 +102,18 @@ class BasePolicy:
         return self._acting_graphs[deterministic]
 
     @property
-    def trainable_variables(self):
+    def variables(self):
+        """Every weight of the policy's networks (a critic-trained encoder's included)."""
         return []
+
+    @property
+    def trainable_variables(self):
+        """The weights the policy's own loss trains."""
+        variables = self.variables
+        if self.observation_input is None or self.observation_input.role != "actor":
+            return variables
+        shared = {id(variable) for variable in self.observation_input.encoding.shared_variables()}
+        return [variable for variable in variables if id(variable) not in shared]
 
     def get_weights(self):
         return []

@@ -13,7 +13,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from softlearning_tf2.models.feedforward import feedforward_model
-from softlearning_tf2.policies.base_policy import BasePolicy
+from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
 
 # Uniform noise is drawn in [TINY, 1) so that the Gumbel transform -log(-log u) stays finite.
 TINY = float(np.finfo(np.float32).tiny)
@@ -95,7 +95,7 @@ class CategoricalPolicy(DiscretePolicy):
         return self.logits_model(observations)
 
     @property
-    def trainable_variables(self):
+    def variables(self):
         return self.logits_model.trainable_variables
 
     def get_weights(self):
@@ -127,7 +127,7 @@ class BoltzmannPolicy(DiscretePolicy):
         return Q_values / self.temperature
 
     @property
-    def trainable_variables(self):
+    def variables(self):
         return [variable for Q in self.Q_functions for variable in Q.trainable_variables]
 
     def get_weights(self):
@@ -166,7 +166,7 @@ class DiscreteUniformPolicy(BasePolicy):
         return tf.argmax(noise, axis=-1, output_type=tf.int32)
 
     def deterministic_actions(self, observations):
-        return tf.zeros(tf.shape(observations)[:1], tf.int32)
+        return tf.zeros([batch_size_of(observations)], tf.int32)
 
     def log_probs(self, observations, actions):
         del observations

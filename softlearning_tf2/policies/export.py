@@ -13,7 +13,9 @@ On a Discrete action space the signatures are ``serving_default`` (the most prob
 index), ``sample`` (a sampled index) and ``probabilities(observations) -> {"probabilities"}``
 ([batch, n]); indices are int64 in the environment's own numbering (``start`` added).
 
-Observations are float32 ``[batch, obs_dim]`` for any batch size. Actions are in the
+Observations are float32 ``[batch, obs_dim]`` for any batch size; for dict observations, one
+named input per observed key, in the environment's shape and dtype (uint8 images stay uint8;
+``observation_layout`` in the metadata lists them). Actions are in the
 environment's own bounds, mapped from the policy's [-1, 1] exactly as ``GymnasiumAdapter``'s
 gymnasium wrappers map them (clip, then ``RescaleAction``'s ``(a - intercept) / gradient`` in
 float32), so ``env.step(actions[0])`` on the raw gymnasium environment is what training did.
@@ -50,6 +52,7 @@ import softlearning_tf2
 from softlearning_tf2.checkpoints import Checkpoint
 from softlearning_tf2.checkpoints.policy import (
     EXPORT_METADATA_FILE, load_policy, make_environment)
+from softlearning_tf2.policies.base_policy import batch_size_of
 from softlearning_tf2.policies.export_output import ExportError, check_output_dir
 
 TFLITE_FILE = "policy.tflite"
@@ -85,22 +88,30 @@ class _ExportedModule(tf.Module):
     def __init__(self, policy, name):
         super().__init__(name=name)
         self._policy = policy  # plain Python object: not tracked, nothing of it is saved
-        self.policy_variables = [_tracked_variable(v) for v in policy.trainable_variables]
+        self.policy_variables = [_tracked_variable(v) for v in policy.variables]
         self.noise_key = tf.Variable(0, dtype=tf.int64, trainable=False, name="noise_key")
         self.noise_counter = tf.Variable(0, dtype=tf.int64, trainable=False,
                                          name="noise_counter")
         self.noise_seeded = tf.Variable(False, trainable=False, name="noise_seeded")
         self.seed_noise = tf.function(self._seed_noise, input_signature=[
             tf.TensorSpec([], tf.int64, name="seed")])
-        self.observation_spec = tf.TensorSpec([None, policy.observation_size], tf.float32,
-                                              name="observations")
+
+    @property
+    def observation_spec(self):
+        """The inputs of every signature: ``observations`` [None, size] float32, or one named
+        input per observed key of a dict observation. (A property: a dict attribute of a
+        tf.Module would be wrapped for tracking, and a wrapped dict is no input signature.)"""
+        if self._policy.observation_layout is None:
+            return tf.TensorSpec([None, self._policy.observation_size], tf.float32,
+                                 name="observations")
+        return self._policy.observation_spec
 
     def _noise(self, observations):
         count = self.noise_counter.assign_add(1)
         clock = tf.bitcast(tf.timestamp(), tf.int64)
         key = tf.where(self.noise_seeded, self.noise_key.read_value(), clock)
         return self._policy.draw_noise(_StatelessNoise(tf.stack([key, count])),
-                                       tf.shape(observations)[0])
+                                       batch_size_of(observations))
 
     def _seed_noise(self, seed):
         self.noise_key.assign(seed)
@@ -263,7 +274,16 @@ DISCRETE_SIGNATURE_DESCRIPTIONS = {
 }
 
 
-def export_metadata(checkpoint, environment, signatures):
+def observation_entries(environment):
+    """The metadata's description of what the policy observes."""
+    layout = environment.observation_layout
+    if layout is None:
+        return {"observation_space": describe_box(environment.raw.observation_space)}
+    return {"observation_layout": {key: {"shape": list(shape), "dtype": dtype}
+                                   for key, (shape, dtype) in layout.items()}}
+
+
+def export_metadata(checkpoint, environment, signatures, observation_keys=None):
     raw = environment.raw
     if environment.discrete_actions:
         action_space = describe_discrete(raw.action_space)
@@ -282,13 +302,14 @@ def export_metadata(checkpoint, environment, signatures):
         "environment_id": environment.environment_id,
         "environment_params": {key: checkpoint.environment_params.get(key)
                                for key in ("universe", "domain", "task", "kwargs")},
-        "observation_space": describe_box(raw.observation_space),
+        **observation_entries(environment),
         **action_entries,
         "algorithm": checkpoint.algorithm,
         "policy_params": checkpoint.variant["policy_params"],
         "training_timestep": checkpoint.timestep,
         "epoch": checkpoint.epoch,
         "signatures": {name: descriptions[name] for name in signatures},
+        "observation_keys": observation_keys,
     }
 
 
@@ -337,7 +358,7 @@ def export_policy(checkpoint, output_dir, format="saved_model", overwrite=False,
     module = exported_module(policy, environment)
     signatures = module.signatures()
     check_core_ops(signatures)
-    metadata = export_metadata(checkpoint, environment, signatures)
+    metadata = export_metadata(checkpoint, environment, signatures, policy.observation_keys)
     environment.close()
 
     output_dir = os.path.abspath(output_dir)

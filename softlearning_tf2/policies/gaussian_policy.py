@@ -4,7 +4,7 @@ import tensorflow as tf
 from softlearning_tf2.distributions.squashed_gaussian import (
     pre_squash_of, squashed_gaussian, squashed_gaussian_log_prob)
 from softlearning_tf2.models.feedforward import feedforward_model
-from softlearning_tf2.policies.base_policy import BasePolicy
+from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
 
 
 class FeedforwardGaussianPolicy(BasePolicy):
@@ -50,7 +50,7 @@ class FeedforwardGaussianPolicy(BasePolicy):
 
     def actions_and_log_probs(self, observations, generator=None):
         generator = self.noise_generator if generator is None else generator
-        noise = self.draw_noise(generator, tf.shape(observations)[0])
+        noise = self.draw_noise(generator, batch_size_of(observations))
         return self.actions_and_log_probs_from_noise(observations, noise)
 
     def actions_from_noise(self, observations, noise):
@@ -69,7 +69,7 @@ class FeedforwardGaussianPolicy(BasePolicy):
         return self._squash(shift)
 
     @property
-    def trainable_variables(self):
+    def variables(self):
         return self.shift_and_log_scale_model.trainable_variables
 
     def get_weights(self):

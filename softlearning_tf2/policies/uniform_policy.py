@@ -2,7 +2,7 @@
 import numpy as np
 import tensorflow as tf
 
-from softlearning_tf2.policies.base_policy import BasePolicy
+from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
 
 
 class ContinuousUniformPolicy(BasePolicy):
@@ -26,7 +26,7 @@ class ContinuousUniformPolicy(BasePolicy):
         return noise
 
     def deterministic_actions(self, observations):
-        return tf.zeros((tf.shape(observations)[0], self.action_size))
+        return tf.zeros((batch_size_of(observations), self.action_size))
 
     def log_probs(self, observations, actions):
         del observations

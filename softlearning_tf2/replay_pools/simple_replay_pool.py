@@ -2,6 +2,31 @@
 import numpy as np
 
 FIELDS = ("observations", "actions", "rewards", "terminals", "next_observations")
+OBSERVATION_FIELDS = ("observations", "next_observations")
+
+
+def flatten_fields(batch):
+    """A batch whose observations may be dicts, as one flat dict of arrays: a dict observation's
+    key ``k`` becomes ``observations/k`` and ``next_observations/k`` (checkpoint chunks)."""
+    flat = {}
+    for name, value in batch.items():
+        if isinstance(value, dict):
+            flat.update({f"{name}/{key}": array for key, array in value.items()})
+        else:
+            flat[name] = value
+    return flat
+
+
+def unflatten_fields(flat):
+    """The inverse of ``flatten_fields``."""
+    batch = {}
+    for name, value in flat.items():
+        field, separator, key = name.partition("/")
+        if separator:
+            batch.setdefault(field, {})[key] = value
+        else:
+            batch[name] = value
+    return batch
 
 
 class SimpleReplayPool:
@@ -12,23 +37,48 @@ class SimpleReplayPool:
 
     Discrete actions are stored as indices (``action_shape=()``, ``action_dtype='int32'``).
 
+    Observations are flat float32 vectors (``observation_shape``), or dicts
+    (``observation_layout``, ``{key: (shape, dtype)}``) with each key stored in its own shape
+    and dtype. An image key (uint8, rank 3) is stored once per transition, not twice: the
+    next observation of transition i is the observation of transition i + 1, except where
+    the two differ (the end of a path, and the newest transition, whose successor has not
+    come yet): those next images are kept apart, in ``explicit_next_images``. Whether they
+    differ is decided by comparing the arrays when the successor is added, so the pool needs
+    nothing from the sampler and a restored pool is rebuilt the same way.
+
     Memory is allocated once: a 1M-transition HalfCheetah pool (17-d observations, 6-d actions)
-    takes (2 * 17 + 6 + 1 + 1) * 4 bytes * 1e6 = 168 MB.
+    takes (2 * 17 + 6 + 1 + 1) * 4 bytes * 1e6 = 168 MB. ``nbytes`` is what the arrays hold.
     """
 
-    def __init__(self, observation_shape, action_shape, max_size, seed=None,
-                 action_dtype="float32"):
+    def __init__(self, observation_shape=None, action_shape=(), max_size=int(1e6), seed=None,
+                 action_dtype="float32", observation_layout=None):
         max_size = int(max_size)
         if max_size <= 0:
             raise ValueError(f"replay pool max_size must be positive, got {max_size}")
+        if (observation_layout is None) == (observation_shape is None):
+            raise ValueError("give exactly one of observation_shape (flat observations) and "
+                             "observation_layout (dict observations)")
         self._max_size = max_size
+        self.observation_layout = observation_layout
+        self.image_keys = [] if observation_layout is None else [
+            key for key, (shape, dtype) in observation_layout.items()
+            if len(shape) == 3 and np.dtype(dtype) == np.uint8]
+
+        def observation_arrays(skip_images):
+            if observation_layout is None:
+                return np.zeros((max_size, *observation_shape), np.float32)
+            return {key: np.zeros((max_size, *shape), np.dtype(dtype))
+                    for key, (shape, dtype) in observation_layout.items()
+                    if not (skip_images and key in self.image_keys)}
+
         self.fields = {
-            "observations": np.zeros((max_size, *observation_shape), np.float32),
+            "observations": observation_arrays(skip_images=False),
             "actions": np.zeros((max_size, *action_shape), np.dtype(action_dtype)),
             "rewards": np.zeros((max_size,), np.float32),
             "terminals": np.zeros((max_size,), np.float32),
-            "next_observations": np.zeros((max_size, *observation_shape), np.float32),
+            "next_observations": observation_arrays(skip_images=True),
         }
+        self.explicit_next_images = {}  # ring row -> {image key: next image}
         self._pointer = 0  # where the next sample goes
         self._size = 0
         self._samples_added = 0  # ever, including overwritten ones
@@ -53,45 +103,110 @@ class SimpleReplayPool:
     def samples_added(self):
         return self._samples_added
 
+    @property
+    def nbytes(self):
+        """Bytes held by the stored arrays (allocated rows and kept next images)."""
+        arrays = [value for field in self.fields.values()
+                  for value in (field.values() if isinstance(field, dict) else [field])]
+        explicit = sum(image.nbytes for images in self.explicit_next_images.values()
+                       for image in images.values())
+        return sum(array.nbytes for array in arrays) + explicit
+
     def __len__(self):
         return self._size
 
-    def add_samples(self, samples):
-        """Adds a batch: a dict of arrays with equal leading dimension for every field."""
+    # -- Adding --------------------------------------------------------------------------------
+    def _check_samples(self, samples):
         missing = set(FIELDS) - set(samples)
         if missing:
             raise ValueError(f"samples are missing the fields {sorted(missing)}")
         num_samples = len(samples["rewards"])
         for name in FIELDS:
-            if len(samples[name]) != num_samples:
-                raise ValueError(f"field {name!r} has {len(samples[name])} rows, "
-                                 f"rewards has {num_samples}")
+            value = samples[name]
+            if self.observation_layout is not None and name in OBSERVATION_FIELDS:
+                if not isinstance(value, dict) or set(value) != set(self.observation_layout):
+                    raise ValueError(f"field {name!r} must be a dict with the keys "
+                                     f"{sorted(self.observation_layout)}")
+                lengths = {key: len(array) for key, array in value.items()}
+            else:
+                lengths = {name: len(value)}
+            for key, length in lengths.items():
+                if length != num_samples:
+                    raise ValueError(f"field {key!r} has {length} rows, rewards has "
+                                     f"{num_samples}")
+        return num_samples
+
+    def add_samples(self, samples):
+        """Adds a batch: a dict of arrays with equal leading dimension for every field."""
+        num_samples = self._check_samples(samples)
         if num_samples > self._max_size:  # only the newest max_size survive anyway
-            samples = {name: samples[name][-self._max_size:] for name in FIELDS}
+            samples = _rows(samples, slice(-self._max_size, None))
             self._samples_added += num_samples - self._max_size
             num_samples = self._max_size
+        if self.image_keys:  # one at a time: each compares its images with its predecessor's
+            for index in range(num_samples):
+                self._add_rows(_rows(samples, slice(index, index + 1)), 1)
+        else:
+            self._add_rows(samples, num_samples)
+
+    def _add_rows(self, samples, num_samples):
         indices = (self._pointer + np.arange(num_samples)) % self._max_size
+        if self.image_keys:
+            self._keep_next_images(samples, indices[0])
         for name in FIELDS:
-            self.fields[name][indices] = samples[name]
+            stored, values = self.fields[name], samples[name]
+            if isinstance(stored, dict):
+                for key, array in stored.items():
+                    array[indices] = values[key]
+            else:
+                stored[indices] = values
         self._pointer = (self._pointer + num_samples) % self._max_size
         self._size = min(self._size + num_samples, self._max_size)
         self._samples_added += num_samples
 
+    def _keep_next_images(self, sample, row):
+        """Bookkeeping of the next images as one transition goes into ``row``."""
+        if self._size > 0:
+            previous = (row - 1) % self._max_size
+            kept = self.explicit_next_images.get(previous)
+            if kept is not None and all(
+                    np.array_equal(kept[key], sample["observations"][key][0])
+                    for key in self.image_keys):
+                del self.explicit_next_images[previous]  # it is this transition's observation
+        self.explicit_next_images.pop(row, None)  # the transition overwritten here
+        self.explicit_next_images[row] = {
+            key: np.array(sample["next_observations"][key][0]) for key in self.image_keys}
+
     def add_sample(self, sample):
         """Adds one transition: a dict of unbatched values."""
-        self.add_samples({name: np.asarray(sample[name])[None] for name in FIELDS})
+        self.add_samples({name: _map(lambda value: np.asarray(value)[None], sample[name])
+                          for name in FIELDS})
 
     def add_path(self, path):
         """Adds a whole path: a dict of arrays with one row per time step."""
         self.add_samples(path)
 
+    # -- Sampling ------------------------------------------------------------------------------
     def random_indices(self, batch_size):
         if self._size == 0:
             raise ValueError("cannot sample from an empty replay pool")
         return self._rng.integers(0, self._size, size=batch_size)
 
     def batch_by_indices(self, indices):
-        return {name: self.fields[name][indices] for name in FIELDS}
+        batch = {name: _map(lambda array: array[indices], self.fields[name]) for name in FIELDS}
+        if self.image_keys:
+            batch["next_observations"].update(self._next_images(np.asarray(indices)))
+        return batch
+
+    def _next_images(self, indices):
+        following = (indices + 1) % self._max_size
+        images = {key: self.fields["observations"][key][following] for key in self.image_keys}
+        for position, row in enumerate(indices.tolist()):
+            kept = self.explicit_next_images.get(row)
+            if kept is not None:
+                for key in self.image_keys:
+                    images[key][position] = kept[key]
+        return images
 
     def random_batch(self, batch_size):
         """A uniformly drawn batch (with replacement) of the stored transitions."""
@@ -103,6 +218,7 @@ class SimpleReplayPool:
         indices = (self._pointer - n + np.arange(n)) % self._max_size
         return self.batch_by_indices(indices)
 
+    # -- State ---------------------------------------------------------------------------------
     @property
     def rng_state(self):
         """The batch-sampling generator's state (JSON-able)."""
@@ -123,10 +239,26 @@ class SimpleReplayPool:
         indices draw the same transitions as in the pool that was saved."""
         transitions = state["transitions"]
         self._pointer, self._size, self._samples_added = 0, 0, 0
+        self.explicit_next_images = {}
         self.add_samples(transitions)
         self._samples_added = int(state["samples_added"])
         if self._size == self._max_size and state.get("pointer") is not None:
             self._pointer = int(state["pointer"])
             for name in FIELDS:
-                self.fields[name] = np.roll(self.fields[name], self._pointer, axis=0)
+                self.fields[name] = _map(lambda array: np.roll(array, self._pointer, axis=0),
+                                         self.fields[name])
+            self.explicit_next_images = {
+                (row + self._pointer) % self._max_size: images
+                for row, images in self.explicit_next_images.items()}
         self._rng.bit_generator.state = state["rng_state"]
+
+
+def _map(function, value):
+    """``function`` of an array, or of each array of a dict."""
+    if isinstance(value, dict):
+        return {key: function(array) for key, array in value.items()}
+    return function(value)
+
+
+def _rows(samples, rows):
+    return {name: _map(lambda array: array[rows], value) for name, value in samples.items()}

@@ -3,6 +3,8 @@ import collections
 
 import numpy as np
 
+from softlearning_tf2.environments.observations import all_finite
+
 
 class SimpleSampler:
     """Collects transitions and keeps episode statistics.
@@ -50,7 +52,7 @@ class SimpleSampler:
         observation, _ = self.environment.reset(seed=seed)
         if seed is not None:
             self.environment.action_space.seed(seed)
-        if not np.all(np.isfinite(observation)):
+        if not all_finite(observation):
             raise FloatingPointError(f"the environment's reset returned a non-finite "
                                      f"observation (episode {self.episodes + 1})")
         return observation
@@ -65,8 +67,8 @@ class SimpleSampler:
         observation = self._current_observation
         action = policy.action(observation)
         next_observation, reward, terminated, truncated, _ = self.environment.step(action)
-        if not (np.all(np.isfinite(next_observation)) and np.isfinite(reward)):
-            field = "reward" if np.all(np.isfinite(next_observation)) else "observation"
+        if not (all_finite(next_observation) and np.isfinite(reward)):
+            field = "reward" if all_finite(next_observation) else "observation"
             if not self.drop_nonfinite_transitions:
                 raise FloatingPointError(
                     f"the environment returned a non-finite {field} at sample "

@@ -1,3 +1,4 @@
+from softlearning_tf2.models.utils import get_observation_encoding_from_variant, observation_input
 from softlearning_tf2.utils.variants import build_from_params
 from softlearning_tf2.value_functions.vanilla import (
     discrete_Q_function, double_discrete_Q_function, double_feedforward_Q_function,
@@ -26,15 +27,21 @@ Q_FUNCTIONS = {
 V_FUNCTIONS = {"feedforward_V_function": feedforward_V_function}
 
 
-def get_Q_functions_from_variant(variant, environment, seed=None):
-    """A tuple of Q models (one or two), per ``variant['Q_params']``."""
+def get_Q_functions_from_variant(variant, environment, seed=None, encoding=None):
+    """A tuple of Q models (one or two), per ``variant['Q_params']``. On dict observations
+    they read them through ``encoding`` (built from the variant where none is given)."""
+    if encoding is None:
+        encoding = get_observation_encoding_from_variant(variant, environment, seed)
     return build_from_params(
         variant["Q_params"], Q_FUNCTIONS, "Q function",
-        observation_size=environment.observation_size, action_size=environment.action_size,
-        seed=seed)
+        observation_size=observation_input(environment, encoding, "critic"),
+        action_size=environment.action_size, seed=seed)
 
 
-def get_V_function_from_variant(variant, environment, seed=None):
+def get_V_function_from_variant(variant, environment, seed=None, encoding=None):
+    """SACV's V model; on dict observations with an encoder of its own."""
+    if encoding is None:
+        encoding = get_observation_encoding_from_variant(variant, environment, seed)
     return build_from_params(
         variant["V_params"], V_FUNCTIONS, "V function",
-        observation_size=environment.observation_size, seed=seed)
+        observation_size=observation_input(environment, encoding, "value"), seed=seed)

@@ -1,0 +1,136 @@
+"""How policies and Q functions read a dict observation: one preprocessor per key.
+
+``ObservationEncoding`` holds the observed keys (``observation_keys``), their shapes and
+dtypes, and one preprocessor per key: image keys (uint8, rank 3) through a ``convnet`` (the
+default, ``CONVNET_DEFAULTS``, or the variant's), flat keys as they are (float32); the
+features are concatenated in sorted key order. Every network that takes observations is built
+on ``encoding.input_for(role)``, in place of an observation size:
+
+* ``encoder_sharing="critic"`` (the default; SAC-AE arXiv:1910.01741 and DrQ arXiv:2004.13649):
+  one encoder, shared by the Q functions (role ``"critic"``) and the policy (``"actor"``).
+  The policy reads it through ``StopGradient``, so only the critics' loss trains it: the
+  algorithm gives the shared variables one optimizer of their own (see
+  ``SoftQAlgorithm``), and the policy leaves them out of its trainable variables.
+* ``encoder_sharing="separate"``: every network builds its own encoder and trains it with
+  its own loss.
+
+Other roles (SACV's V function, ``"value"``) always get an encoder of their own.
+"""
+import keras
+
+from softlearning_tf2.models.convnet import convnet
+
+ENCODER_SHARING = ("critic", "separate")
+PREPROCESSORS = {"convnet": convnet}
+CONVNET_DEFAULTS = {"conv_filters": [32, 32, 32], "conv_kernel_sizes": [3, 3, 3],
+                    "conv_strides": [2, 2, 1], "normalization": None, "output_size": 50}
+
+
+@keras.saving.register_keras_serializable(package="softlearning_tf2")
+class StopGradient(keras.layers.Layer):
+    """The identity whose gradient is zero: the policy's view of a critic-trained encoder."""
+
+    def call(self, inputs):
+        return keras.ops.stop_gradient(inputs)
+
+
+def is_image(shape, dtype):
+    return len(shape) == 3 and dtype == "uint8"
+
+
+class ObservationInput:
+    """What a network builder gets in place of an observation size: the encoding and the
+    network's role (``"critic"``, ``"actor"`` or ``"value"``)."""
+
+    def __init__(self, encoding, role):
+        self.encoding = encoding
+        self.role = role
+
+    @property
+    def layout(self):
+        return self.encoding.layout
+
+    @property
+    def keys(self):
+        return self.encoding.keys
+
+    def build(self, name):
+        """(dict of keras.Input, features tensor) for a functional model named ``name``."""
+        return self.encoding.build_features(self.role, name)
+
+
+class ObservationEncoding:
+    """See the module docstring. ``layout``: ``{key: (shape, dtype)}`` of the observed keys."""
+
+    def __init__(self, layout, preprocessors=None, encoder_sharing="critic", seed=None):
+        if encoder_sharing not in ENCODER_SHARING:
+            raise ValueError(f"unknown encoder_sharing {encoder_sharing!r}; valid choices: "
+                             f"{', '.join(ENCODER_SHARING)}")
+        preprocessors = dict(preprocessors or {})
+        unknown = sorted(set(preprocessors) - set(layout))
+        if unknown:
+            raise ValueError(f"preprocessors given for {unknown}, which are not observed; "
+                             f"observed keys: {', '.join(sorted(layout))}")
+        for key, params in preprocessors.items():
+            if params is None:
+                continue
+            if not isinstance(params, dict) or params.get("class_name") not in PREPROCESSORS:
+                raise ValueError(f"preprocessor of {key!r} must be null or "
+                                 f"{{'class_name': one of {sorted(PREPROCESSORS)}, 'config': "
+                                 f"{{...}}}}, got {params!r}")
+            if not is_image(*layout[key]):
+                raise ValueError(f"preprocessor {params['class_name']} of {key!r} needs uint8 "
+                                 f"images (height, width, channels); {key!r} is "
+                                 f"{layout[key][1]} of shape {layout[key][0]}")
+        self.layout = {key: layout[key] for key in sorted(layout)}
+        self.keys = list(self.layout)
+        self.preprocessors = {
+            key: preprocessors.get(key, {"class_name": "convnet", "config": CONVNET_DEFAULTS}
+                                   if is_image(*self.layout[key]) else None)
+            for key in self.keys}
+        self.encoder_sharing = encoder_sharing
+        self._seed = seed
+        self._built = 0
+        self.shared_encoder = (self._new_encoder("shared_encoder")
+                               if encoder_sharing == "critic" else None)
+
+    def input_for(self, role):
+        return ObservationInput(self, role)
+
+    def inputs(self):
+        return {key: keras.Input(shape=shape, dtype=dtype, name=key)
+                for key, (shape, dtype) in self.layout.items()}
+
+    def _new_encoder(self, name):
+        """A Keras model: dict of observed keys -> concatenated features."""
+        seed = None if self._seed is None else self._seed + 1000 * self._built
+        self._built += 1
+        inputs = self.inputs()
+        features = []
+        for index, key in enumerate(self.keys):
+            params = self.preprocessors[key]
+            if params is None:
+                features.append(keras.layers.Identity(name=f"{key}_features")(inputs[key]))
+            else:
+                preprocessor = PREPROCESSORS[params["class_name"]](
+                    self.layout[key][0], **params["config"], name=f"{name}_{key}",
+                    seed=None if seed is None else seed + 10 * index)
+                features.append(preprocessor(inputs[key]))
+        output = features[0] if len(features) == 1 else keras.layers.Concatenate(
+            axis=-1, name="features")(features)
+        return keras.Model(inputs, output, name=name)
+
+    def build_features(self, role, name):
+        inputs = self.inputs()
+        if self.shared_encoder is not None and role in ("critic", "actor"):
+            features = self.shared_encoder(inputs)
+            if role == "actor":
+                features = StopGradient(name="critic_trained_features")(features)
+        else:
+            features = self._new_encoder(f"{name}_encoder")(inputs)
+        return inputs, features
+
+    def shared_variables(self):
+        """The shared encoder's variables (none when every network has its own)."""
+        return [] if self.shared_encoder is None else list(
+            self.shared_encoder.trainable_variables)
