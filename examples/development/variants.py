@@ -6,6 +6,7 @@ from ray import tune
 from softlearning_tf2.environments.utils import validate_environment_name
 from softlearning_tf2.experiments.variants import (
     apply_overrides, default_task, get_variant, validate_variant_spec)
+from softlearning_tf2.models.utils import validate_observation_params
 
 
 def get_variant_spec(args, **extra_run_params):
@@ -21,12 +22,14 @@ def get_variant_spec(args, **extra_run_params):
     validate_environment_name(args.universe, args.domain, task)
     variant = get_variant(args.algorithm, args.universe, args.domain, task, args.seed,
                           trial_cpus=args.trial_cpus,
-                          checkpoint_frequency=args.checkpoint_frequency)
+                          checkpoint_frequency=args.checkpoint_frequency,
+                          pixels=getattr(args, "pixels", False))
     variant["run_params"].update(extra_run_params)
     if args.checkpoint_replay_pool is not None:
         variant["run_params"]["checkpoint_replay_pool"] = args.checkpoint_replay_pool
     variant = apply_overrides(variant, args.overrides)
     validate_variant_spec(variant)
+    validate_observation_params(variant)
     if args.num_samples > 1:
         variant["run_params"]["seed"] = tune.grid_search(
             [args.seed + index for index in range(args.num_samples)])

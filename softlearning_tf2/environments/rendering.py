@@ -31,19 +31,28 @@ def _backend_works(backend):
     return result.returncode == 0
 
 
+def headless_backend():
+    """The backend rendering will use: the user's ``MUJOCO_GL``, or the first of EGL and
+    OSMesa that can make a context (probed in subprocesses; nothing here is changed).
+    RenderingError (one line) where neither works."""
+    chosen = os.environ.get("MUJOCO_GL")
+    if chosen is not None and chosen not in ("disable", "disabled", "off"):
+        return chosen
+    chosen = next((backend for backend in HEADLESS_BACKENDS if _backend_works(backend)), None)
+    if chosen is None:
+        raise RenderingError(
+            "pixel observations need headless OpenGL: neither MUJOCO_GL=egl nor "
+            "MUJOCO_GL=osmesa works here (install libegl1 or libosmesa6)")
+    return chosen
+
+
 def configure_headless_rendering():
     """Sets ``MUJOCO_GL`` (and ``PYOPENGL_PLATFORM``) for rendering without a display; returns
-    the backend. RenderingError (one line) where neither EGL nor OSMesa works, or where
-    dm_control's renderer was already imported with another backend."""
-    chosen = os.environ.get("MUJOCO_GL")
-    if chosen is None:
-        chosen = next((backend for backend in HEADLESS_BACKENDS if _backend_works(backend)),
-                      None)
-        if chosen is None:
-            raise RenderingError(
-                "pixel observations need headless OpenGL: neither MUJOCO_GL=egl nor "
-                "MUJOCO_GL=osmesa works here (install libegl1 or libosmesa6)")
-        os.environ["MUJOCO_GL"] = chosen
+    the backend. Only for the process that renders (a child without TensorFlow: see
+    ``subprocess_environment.py``). RenderingError (one line) where neither EGL nor OSMesa
+    works, or where dm_control's renderer was already imported with another backend."""
+    chosen = headless_backend()
+    os.environ["MUJOCO_GL"] = chosen
     bound = getattr(sys.modules.get("dm_control._render"), "BACKEND", None)
     if bound is not None and bound not in HEADLESS_BACKENDS:
         raise RenderingError(

@@ -107,6 +107,9 @@ def make_raw_environment(universe, domain, task, environment_kwargs=None, pixels
         return DmControlEnvironment(domain, task, pixels=pixels, **environment_kwargs)
     if pixels is None:
         return gymnasium.make(f"{domain}-{task}", **environment_kwargs)
+    from softlearning_tf2.environments.rendering import configure_headless_rendering
+
+    configure_headless_rendering()
     render_mode, environment_kwargs = pixel_rendering_kwargs(pixels, environment_kwargs)
     environment = gymnasium.make(f"{domain}-{task}", render_mode=render_mode,
                                  **environment_kwargs)
@@ -125,8 +128,11 @@ def get_environment(universe, domain, task, environment_kwargs=None, pixels=None
     arguments = {"universe": universe, "domain": domain, "task": task,
                  "environment_kwargs": environment_kwargs, "pixels": pixels}
     if pixels is not None:
+        from softlearning_tf2.environments.rendering import headless_backend
         from softlearning_tf2.environments.subprocess_environment import (
             SubprocessEnvironment)
+
+        headless_backend()  # one line here where no headless OpenGL works
 
         raw = SubprocessEnvironment(f"{__name__}:make_raw_environment", arguments,
                                     name=environment_id)

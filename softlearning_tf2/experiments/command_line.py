@@ -17,6 +17,9 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
     parser.add_argument("--domain", default=default_domain)
     parser.add_argument("--task", default=None,
                         help="default: the domain's usual task (Pendulum: v1, MuJoCo: v5)")
+    parser.add_argument("--pixels", action="store_true",
+                        help="observe 84x84 rendered images (3 stacked frames, DrQ's settings: "
+                             "softlearning_tf2/experiments/variants.py) instead of states")
     parser.add_argument("--exp-name", default=None,
                         help="experiment name (default: the algorithm's name)")
     parser.add_argument("--num-samples", type=positive_int, default=1,

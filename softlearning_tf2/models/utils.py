@@ -20,6 +20,53 @@ def observation_params_of(variant):
     return params
 
 
+def check_observation_params(params, layout, name="the environment"):
+    """The observed keys, after checking ``observation_params`` against an observation
+    ``layout`` (``{key: (shape, dtype)}``, None for flat) without building anything: ValueError
+    (one line) for unknown keys, preprocessors of unobserved or non-image keys, dict settings on
+    a flat observation, or a random shift with no image observed."""
+    keys = select_observation_keys(layout, params["observation_keys"], name)
+    if layout is None:
+        if params["preprocessors"] or params["random_shift"]:
+            raise ValueError(f"observation_params.preprocessors and random_shift apply to dict "
+                             f"observations; {name} has a flat (Box) observation")
+        return None
+    preprocessors = params["preprocessors"] or {}
+    if not isinstance(preprocessors, dict):
+        raise ValueError(f"observation_params.preprocessors must map keys to preprocessors, "
+                         f"got {preprocessors!r}")
+    unknown = sorted(set(preprocessors) - set(keys))
+    if unknown:
+        raise ValueError(f"preprocessors given for {unknown}, which are not observed; observed "
+                         f"keys: {', '.join(keys)}")
+    images = [key for key in keys if len(layout[key][0]) == 3 and layout[key][1] == "uint8"]
+    for key, preprocessor in preprocessors.items():
+        if preprocessor is not None and key not in images:
+            raise ValueError(f"the preprocessor of {key!r} needs uint8 images (height, width, "
+                             f"channels); {key!r} is {layout[key][1]} of shape {layout[key][0]}")
+    if int(params["random_shift"]) and not images:
+        raise ValueError(f"observation_params.random_shift needs an image among the observed "
+                         f"keys ({', '.join(keys)})")
+    return keys
+
+
+def validate_observation_params(variant):
+    """Checks the variant's ``observation_params`` against its training environment before
+    any trial starts (makes the environment only when they differ from the defaults)."""
+    params = observation_params_of(variant)
+    if (params["observation_keys"] is None and not params["preprocessors"]
+            and not params["random_shift"]):
+        return
+    from softlearning_tf2.environments.utils import get_environment_from_params
+
+    environment = get_environment_from_params(variant["environment_params"]["training"])
+    try:
+        check_observation_params(params, environment.observation_layout,
+                                 environment.environment_id)
+    finally:
+        environment.close()
+
+
 def get_observation_encoding_from_variant(variant, environment, seed=None):
     """``None`` for a flat observation; for a dict one, the ``ObservationEncoding`` of the
     observed keys. ValueError (one line) for keys the environment lacks, or for dict settings
@@ -27,11 +74,8 @@ def get_observation_encoding_from_variant(variant, environment, seed=None):
     params = observation_params_of(variant)
     layout = getattr(environment, "observation_layout", None)
     name = getattr(environment, "environment_id", "the environment")
-    keys = select_observation_keys(layout, params["observation_keys"], name)
+    keys = check_observation_params(params, layout, name)
     if layout is None:
-        if params["preprocessors"] or params["random_shift"]:
-            raise ValueError(f"observation_params.preprocessors and random_shift apply to dict "
-                             f"observations; {name} has a flat (Box) observation")
         return None
     from softlearning_tf2.models.observation_encoder import ObservationEncoding
 

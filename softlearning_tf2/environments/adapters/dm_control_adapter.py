@@ -26,21 +26,32 @@ import numpy as np
 OBSERVATION_MODES = ("states", "dict")
 
 
-def import_suite():
-    """``dm_control.suite``. dm_control binds an OpenGL backend when first imported; without a
-    ``MUJOCO_GL`` of the user's, it is imported with rendering disabled (state observations
-    need none, and OpenGL beside TensorFlow crashes: ``subprocess_environment.py``); pixel
-    observations configure headless rendering first, in the child process that renders."""
+def import_suite(rendering=False):
+    """``dm_control.suite``. dm_control binds an OpenGL backend when first imported. Outside
+    the process that renders (``rendering=False``) it is imported with rendering disabled:
+    state observations need none, and OpenGL beside TensorFlow crashes
+    (``subprocess_environment.py``). The rendering child configures headless OpenGL first."""
     import os
+    import sys
 
-    unset = "MUJOCO_GL" not in os.environ
-    if unset:
-        os.environ["MUJOCO_GL"] = "disable"
+    if rendering:
+        from softlearning_tf2.environments.rendering import configure_headless_rendering
+
+        configure_headless_rendering()
+        from dm_control import suite
+
+        return suite
+    if "dm_control.suite" in sys.modules:
+        return sys.modules["dm_control.suite"]
+    previous = os.environ.get("MUJOCO_GL")
+    os.environ["MUJOCO_GL"] = "disable"
     try:
         from dm_control import suite
     finally:
-        if unset:
+        if previous is None:
             del os.environ["MUJOCO_GL"]
+        else:
+            os.environ["MUJOCO_GL"] = previous
     return suite
 
 
@@ -74,14 +85,11 @@ class DmControlEnvironment(gymnasium.Env):
             if unknown:
                 raise ValueError(f"unknown pixels settings {sorted(unknown)}; valid: width, "
                                  f"height, camera_id, pixels_only")
-            from softlearning_tf2.environments.rendering import configure_headless_rendering
-
-            configure_headless_rendering()  # before dm_control's renderer is imported
             self._pixels = {"width": int(pixels.get("width", 84)),
                             "height": int(pixels.get("height", 84)),
                             "camera_id": int(pixels.get("camera_id") or 0),
                             "pixels_only": bool(pixels.get("pixels_only", True))}
-        suite = import_suite()
+        suite = import_suite(rendering=self._pixels is not None)
         self.domain, self.task = domain, task
         self._environment = suite.load(domain, task, task_kwargs=dict(task_kwargs or {}),
                                        environment_kwargs=dict(environment_kwargs or {}))

@@ -154,14 +154,11 @@ class GymnasiumAdapter(gymnasium.Wrapper):
 
 def pixel_rendering_kwargs(pixels, environment_kwargs):
     """gymnasium.make's render settings for 84x84-style pixel observations (MuJoCo tasks take
-    ``width``, ``height`` and ``camera_id``); headless OpenGL is configured first."""
-    from softlearning_tf2.environments.rendering import configure_headless_rendering
-
+    ``width``, ``height`` and ``camera_id``)."""
     unknown = set(pixels) - {"width", "height", "camera_id", "pixels_only"}
     if unknown:
         raise ValueError(f"unknown pixels settings {sorted(unknown)}; valid: width, height, "
                          f"camera_id, pixels_only")
-    configure_headless_rendering()
     kwargs = dict(environment_kwargs)
     kwargs.setdefault("width", int(pixels.get("width", 84)))
     kwargs.setdefault("height", int(pixels.get("height", 84)))
