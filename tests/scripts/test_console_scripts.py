@@ -111,7 +111,10 @@ def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
 @pytest.mark.parametrize("flags, message", [
     (["--domain", "Pendulm"], "unknown domain 'Pendulm'"),
     (["--algorithm", "PPO"], "invalid choice: 'PPO'"),
-    (["--universe", "dm_control"], "unknown universe 'dm_control'"),
+    (["--universe", "robosuite"], "unknown universe 'robosuite'"),
+    (["--universe", "dm_control", "--domain", "cartpol"], "unknown domain 'cartpol'"),
+    (["--domain", "PixelPoint", "--set", 'observation_params.observation_keys=["depth"]'],
+     "unknown observation key 'depth'"),
     (["--domain", "Pendulum", "--task", "v0"], "unknown task 'v0'"),
     (["--set", "algorithm_params.config.tauu=1"], "no entry 'tauu'"),
     (["--num-samples", "0"], "must be a positive integer"),
