@@ -3,6 +3,8 @@ the reparameterized policy step."""
 import keras
 import tensorflow as tf
 
+from softlearning_tf2.models.observation_encoder import clone_sharing, shared_features_once
+
 # The Keras internals the fused Adam step reads; checked when an optimizer is built.
 KERAS_ADAM_INTERNALS = ("_momentums", "_velocities", "_get_variable_index")
 
@@ -51,16 +53,20 @@ def polyak_update(source_variables, target_variables, tau):
 
 
 def update_target_models(models, target_models, tau):
-    """Polyak-averages each target model towards its model (every trainable variable)."""
+    """Polyak-averages each target model towards its model (every trainable variable; a
+    variable that several targets share, such as one target encoder, moves once)."""
+    moved = set()
     for model, target_model in zip(models, target_models):
-        polyak_update(model.trainable_variables, target_model.trainable_variables, tau)
+        pairs = [(source, target) for source, target in zip(model.trainable_variables,
+                                                            target_model.trainable_variables)
+                 if id(target) not in moved]
+        moved.update(id(target) for _, target in pairs)
+        polyak_update([source for source, _ in pairs], [target for _, target in pairs], tau)
 
 
 def clone_as_target(model):
     """A new Keras model of the same architecture, starting from ``model``'s weights."""
-    target = keras.models.clone_model(model)
-    target.set_weights(model.get_weights())
-    return target
+    return clone_sharing([model])[0]
 
 
 def continuous_Q_values(Q, observations, actions):
@@ -84,7 +90,7 @@ def Q_regression_step(Qs, variable_groups, observations, actions, Q_target,
     one of each per Q function.
     """
     group_variables = [variables for _, variables in variable_groups]
-    with tf.GradientTape() as tape:
+    with tf.GradientTape() as tape, shared_features_once(Qs):
         Q_values = [Q_values_at(Q, observations, actions) for Q in Qs]
         Q_losses = [0.5 * tf.reduce_mean(tf.square(Q_value - Q_target)) for Q_value in Q_values]
         total_Q_loss = tf.add_n(Q_losses)  # each head's gradient is its own loss's
@@ -114,7 +120,13 @@ def partition_shared(models):
 
 def min_Q(Qs, observations, actions):
     """min_i Q_i(s, a), [batch]: the pessimistic estimate of clipped double-Q."""
-    return tf.reduce_min([Q([observations, actions])[:, 0] for Q in Qs], axis=0)
+    with shared_features_once(Qs):
+        return tf.reduce_min([Q([observations, actions])[:, 0] for Q in Qs], axis=0)
+
+
+def policy_models(policy):
+    """The Keras models of a policy (for ``shared_features_once``)."""
+    return [value for value in vars(policy).values() if isinstance(value, keras.Model)]
 
 
 def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha):
@@ -123,7 +135,7 @@ def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha):
 
     Alpha is a constant here. Returns the loss and log pi(a~|s) (for the temperature step).
     """
-    with tf.GradientTape() as tape:
+    with tf.GradientTape() as tape, shared_features_once([*Qs, *policy_models(policy)]):
         actions, log_probs = policy.actions_and_log_probs(observations)
         policy_loss = tf.reduce_mean(alpha * log_probs - min_Q(Qs, observations, actions))
     variables = policy.trainable_variables

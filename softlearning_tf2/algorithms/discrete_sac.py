@@ -53,8 +53,7 @@ class DiscreteSAC(SoftQAlgorithm):
             initial_alpha=initial_alpha, fixed_alpha=fixed_alpha, learning_rate=alpha_lr,
             target_entropy=discrete_target_entropy(target_entropy, target_entropy_ratio,
                                                    num_actions))
-        self._Q_targets = tuple(self._add_target(f"Q_target_{index}", Q)
-                                for index, Q in enumerate(self._Qs))
+        self._Q_targets = self._add_Q_targets()
 
     @property
     def alpha(self):

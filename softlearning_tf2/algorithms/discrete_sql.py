@@ -40,8 +40,7 @@ class DiscreteSQL(SoftQAlgorithm):
         if tuple(getattr(self._policy, "Q_functions", ())) != self._Qs:
             raise ValueError("DiscreteSQL acts with the Boltzmann policy of its own Q "
                              "functions: policy_params.class_name must be BoltzmannPolicy")
-        self._Q_targets = tuple(self._add_target(f"Q_target_{index}", Q)
-                                for index, Q in enumerate(self._Qs))
+        self._Q_targets = self._add_Q_targets()
 
     @property
     def Q_targets(self):

@@ -46,8 +46,7 @@ class SAC(SoftQAlgorithm):
         self._temperature = self._add_temperature(
             initial_alpha=initial_alpha, fixed_alpha=fixed_alpha, target_entropy=target_entropy,
             learning_rate=alpha_lr)
-        self._Q_targets = tuple(self._add_target(f"Q_target_{index}", Q)
-                                for index, Q in enumerate(self._Qs))
+        self._Q_targets = self._add_Q_targets()
 
     @property
     def alpha(self):

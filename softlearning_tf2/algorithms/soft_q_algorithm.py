@@ -8,6 +8,7 @@ from softlearning_tf2.algorithms.common import (
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.temperature import Temperature
 from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.models.observation_encoder import clone_sharing
 
 
 class SoftQAlgorithm(RLAlgorithm):
@@ -85,6 +86,15 @@ class SoftQAlgorithm(RLAlgorithm):
         target = clone_as_target(model)
         self._target_pairs.append((model, target))
         return self._track_model(name, target)
+
+    def _add_Q_targets(self):
+        """Targets of the Q functions, ``Q_target_{index}``; Q functions that share an
+        encoder get targets that share one target encoder."""
+        targets = clone_sharing(self._Qs)
+        for index, (Q, target) in enumerate(zip(self._Qs, targets)):
+            self._target_pairs.append((Q, target))
+            self._track_model(f"Q_target_{index}", target)
+        return tuple(targets)
 
     def _add_temperature(self, **config):
         """A ``Temperature`` (learned or fixed alpha) over this task's action dimension."""

@@ -71,8 +71,7 @@ class SQL(SoftQAlgorithm):
         self._action_size = self._training_environment.action_size
         self._proposal_generator = self._policy.noise_generator.split(1)[0]
         self._track_variable("value_proposal_state", self._proposal_generator.state)
-        self._Q_targets = tuple(self._add_target(f"Q_target_{index}", Q)
-                                for index, Q in enumerate(self._Qs))
+        self._Q_targets = self._add_Q_targets()
 
     @property
     def Q_targets(self):

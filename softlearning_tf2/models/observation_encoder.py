@@ -15,7 +15,15 @@ on ``encoding.input_for(role)``, in place of an observation size:
   its own loss.
 
 Other roles (SACV's V function, ``"value"``) always get an encoder of their own.
+
+A shared encoder sits in every network's graph as one ``SharedFeatures`` layer. Inside
+``shared_features_once(models)`` (the Q regression step and the policy step use it), that
+layer encodes each batch of observations once and hands the same features to every network
+that reads the same observation tensors: the twin Q functions and the policy then cost one
+encoder pass (and one backward pass) instead of one each.
 """
+import contextlib
+
 import keras
 
 from softlearning_tf2.models.convnet import convnet
@@ -32,6 +40,89 @@ class StopGradient(keras.layers.Layer):
 
     def call(self, inputs):
         return keras.ops.stop_gradient(inputs)
+
+
+@keras.saving.register_keras_serializable(package="softlearning_tf2")
+class SharedFeatures(keras.layers.Layer):
+    """The shared encoder as a layer of the networks that read it (see the module docstring).
+
+    Outside ``shared_features_once`` every call runs the encoder. Inside it, calls on the same
+    observation tensors (by identity, within one trace) return the first call's features.
+    """
+
+    def __init__(self, encoder, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self._features = None  # {ids of the input tensors: features} while caching
+
+    def call(self, inputs):
+        if self._features is None:
+            return self.encoder(inputs)
+        key = tuple(id(tensor) for tensor in keras.tree.flatten(inputs))
+        if key not in self._features:
+            # The inputs are kept with their features: ids stay unique while both live.
+            self._features[key] = (inputs, self.encoder(inputs))
+        return self._features[key][1]
+
+    def compute_output_spec(self, inputs):
+        return self.encoder.compute_output_spec(inputs)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "encoder": keras.saving.serialize_keras_object(self.encoder)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        return cls(**config)
+
+
+@contextlib.contextmanager
+def shared_features_once(models):
+    """Within the block, the ``SharedFeatures`` layers of ``models`` encode each observation
+    batch once. Use it around one loss's computation (inside one gradient tape), so that the
+    features it reuses carry that tape's gradient."""
+    layers = {id(layer): layer for model in models for layer in _layers(model)
+              if isinstance(layer, SharedFeatures) and layer._features is None}
+    for layer in layers.values():  # an enclosing block's layers stay as that block set them
+        layer._features = {}
+    try:
+        yield
+    finally:
+        for layer in layers.values():
+            layer._features = None
+
+
+def _layers(model):
+    return getattr(model, "layers", [])
+
+
+def clone_sharing(models):
+    """Copies of ``models`` (new weights, equal values) that share one copy of each
+    ``SharedFeatures`` layer the originals share: the target networks of twin Q functions
+    with a shared encoder have one target encoder, as the networks have one encoder."""
+    if not any(isinstance(layer, SharedFeatures) for model in models
+               for layer in _layers(model)):
+        return [_clone(model) for model in models]
+    copies = {}
+
+    def clone_layer(layer):
+        if isinstance(layer, SharedFeatures):
+            if id(layer) not in copies:
+                copies[id(layer)] = SharedFeatures.from_config(layer.get_config())
+            return copies[id(layer)]
+        return layer.__class__.from_config(layer.get_config())
+
+    return [_clone(model, clone_layer) for model in models]
+
+
+def _clone(model, clone_layer=None):
+    """A new model of ``model``'s architecture starting from its weights."""
+    clone = (keras.models.clone_model(model) if clone_layer is None
+             else keras.models.clone_model(model, clone_function=clone_layer))
+    clone.set_weights(model.get_weights())
+    return clone
 
 
 def is_image(shape, dtype):
@@ -93,6 +184,8 @@ class ObservationEncoding:
         self._built = 0
         self.shared_encoder = (self._new_encoder("shared_encoder")
                                if encoder_sharing == "critic" else None)
+        self.shared_features = (SharedFeatures(self.shared_encoder, name="shared_features")
+                                if self.shared_encoder is not None else None)
 
     def input_for(self, role):
         return ObservationInput(self, role)
@@ -123,7 +216,7 @@ class ObservationEncoding:
     def build_features(self, role, name):
         inputs = self.inputs()
         if self.shared_encoder is not None and role in ("critic", "actor"):
-            features = self.shared_encoder(inputs)
+            features = self.shared_features(inputs)
             if role == "actor":
                 features = StopGradient(name="critic_trained_features")(features)
         else:

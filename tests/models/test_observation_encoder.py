@@ -4,9 +4,10 @@ import pytest
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import (
-    Adam, Q_regression_step, partition_shared, reparameterized_policy_step)
+    Adam, Q_regression_step, partition_shared, reparameterized_policy_step,
+    update_target_models)
 from softlearning_tf2.models.convnet import convnet
-from softlearning_tf2.models.observation_encoder import ObservationEncoding
+from softlearning_tf2.models.observation_encoder import ObservationEncoding, clone_sharing
 from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
 from softlearning_tf2.value_functions.vanilla import double_feedforward_Q_function
 
@@ -123,3 +124,55 @@ def test_bad_preprocessors_are_refused():
         ObservationEncoding(LAYOUT, {"state": SMALL_CONVNET})
     with pytest.raises(ValueError, match="encoder_sharing"):
         ObservationEncoding(LAYOUT, encoder_sharing="actor")
+
+
+def count_ops(function, *args, op_type="Conv2D"):
+    graph = tf.function(function).get_concrete_function(*args).graph
+    return sum(1 for op in graph.get_operations() if op.type == op_type)
+
+
+def test_the_twin_critics_and_the_policy_step_encode_each_batch_once():
+    encoding, Qs, policy = networks("critic")
+    batch, actions, target = observations(), tf.zeros((8, 2)), tf.ones(8)
+    own, shared = partition_shared(Qs)
+    groups = []
+    for variables in own + [shared]:
+        adam = Adam(1e-3)
+        adam.build(variables)
+        groups.append((adam, variables))
+
+    def critic_step(batch):
+        return Q_regression_step(Qs, groups, batch, actions, target)[1]
+
+    def critic_values(batch):  # the same two Q functions, without the shared pass
+        return [Q([batch, actions]) for Q in Qs]
+
+    assert count_ops(critic_values, batch) == 2  # one conv layer, run by each Q
+    assert count_ops(critic_step, batch) == 1
+    assert count_ops(critic_step, batch, op_type="Conv2DBackpropFilter") == 1
+
+    optimizer = Adam(1e-3)
+    optimizer.build(policy.trainable_variables)
+
+    def actor_step(batch):
+        return reparameterized_policy_step(policy, Qs, optimizer, batch, 0.1)[0]
+
+    assert count_ops(actor_step, batch) == 1  # the policy and both Qs read one pass
+
+
+def test_twin_targets_share_one_target_encoder_that_polyak_moves_once():
+    encoding, Qs, _ = networks("critic")
+    targets = clone_sharing(Qs)
+    target_shared = [v for v in targets[0].trainable_variables
+                     if id(v) in {id(w) for w in targets[1].trainable_variables}]
+    assert len(target_shared) == len(encoding.shared_variables())
+    assert not {id(v) for v in target_shared} & {id(v) for v in encoding.shared_variables()}
+    batch, actions = observations(), tf.zeros((8, 2))
+    for Q, target in zip(Qs, targets):
+        np.testing.assert_array_equal(Q([batch, actions]), target([batch, actions]))
+    for variable in encoding.shared_variables():
+        variable.assign_add(tf.ones_like(variable))
+    before = snapshot(target_shared)
+    update_target_models(Qs, targets, 0.1)
+    for old, variable in zip(before, target_shared):  # target <- 0.1 * (old + 1) + 0.9 * old
+        np.testing.assert_allclose(variable.numpy(), old + 0.1, rtol=1e-5, atol=1e-6)
