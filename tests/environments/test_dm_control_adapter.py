@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from softlearning_tf2.environments.adapters.dm_control_adapter import DmControlEnvironment
-from softlearning_tf2.environments.rendering import RenderingError, headless_backend
 from softlearning_tf2.environments.utils import (
     get_environment_from_params, validate_environment_name)
 
@@ -62,38 +61,3 @@ def test_unknown_domains_and_tasks_list_the_valid_ones():
         validate_environment_name("dm_control", "cartpole", "run")
     with pytest.raises(ValueError, match="observation mode"):
         DmControlEnvironment("cartpole", "swingup", observation="image")
-
-
-def _headless_rendering():
-    try:
-        headless_backend()
-        return True
-    except RenderingError:
-        return False
-
-
-@pytest.mark.skipif(not _headless_rendering(), reason="no EGL or OSMesa on this machine")
-def test_pixels_come_from_the_suite_renderer_in_a_child_process():
-    import tensorflow as tf  # rendering beside TensorFlow is what the child process is for
-
-    environment = cartpole(kwargs={"action_repeat": 8}, pixels={"width": 64, "height": 48},
-                           frame_stack=3)
-    assert environment.observation_layout == {"pixels": ((48, 64, 9), "uint8")}
-    observation, _ = environment.reset(seed=0)
-    assert observation["pixels"].dtype == np.uint8 and observation["pixels"].std() > 0
-    observation, *_ = environment.step(np.ones(1))
-    assert observation["pixels"].shape == (48, 64, 9)
-    assert float(tf.reduce_sum(tf.ones(2))) == 2.0  # this process is alive and well
-    state = environment.unwrapped.rng_state()
-    environment.unwrapped.set_rng_state(state)
-    environment.close()
-
-
-def test_a_failing_child_environment_is_one_clear_error():
-    from softlearning_tf2.environments.subprocess_environment import SubprocessEnvironment
-
-    with pytest.raises(RuntimeError, match="dm_control/nothing: ValueError"):
-        SubprocessEnvironment("softlearning_tf2.environments.utils:make_raw_environment",
-                              {"universe": "dm_control", "domain": "cartpole",
-                               "task": "swingup", "environment_kwargs": {"observation": "x"}},
-                              name="dm_control/nothing")

@@ -194,3 +194,31 @@ def test_discrete_sac_and_sql_run_through_tune_and_checkpoint(run_cli, tmp_path)
         with open(os.path.join(trial_dir, "params.json")) as file:
             assert json.load(file)["algorithm_params"]["class_name"] == f"Discrete{algorithm}"
         assert glob.glob(os.path.join(trial_dir, "checkpoint_*", "algorithm.npz"))
+
+
+def test_image_observations_through_tune_checkpoints_and_simulate(run_cli, tmp_path):
+    """PixelPoint's dict observation (uint8 pixels, float32 position) through the CLI: Tune
+    trains, checkpoints hold each key's pool chunk in its dtype, simulate_policy acts."""
+    import numpy as np
+
+    convnet = ('{"pixels": {"class_name": "convnet", "config": {"conv_filters": [4], '
+               '"conv_kernel_sizes": [3], "conv_strides": [2], "output_size": 8}}}')
+    code, out, err = run_cli(
+        "run_example_local", "examples.development", "--domain", "PixelPoint",
+        "--exp-name", "tiny", "--seed", "1", "--local-dir", tmp_path,
+        "--checkpoint-frequency", "1", *TINY_FLAGS,
+        "--set", "algorithm_params.config.epoch_length=100",
+        "--set", f"observation_params.preprocessors={convnet}",
+        "--set", "observation_params.random_shift=2")
+    assert code == 0, out[-3000:] + err[-3000:]
+    trial_dir = single_trial_dir(tmp_path, "PixelPoint", "Reach-v0")
+    assert [int(row["timestep"]) for row in read_progress(trial_dir)] == [100, 200]
+    checkpoints = sorted(glob.glob(os.path.join(trial_dir, "checkpoint_*")))
+    with np.load(os.path.join(checkpoints[-1], "replay_pool_chunk.npz")) as chunk:
+        assert chunk["observations/pixels"].dtype == np.uint8
+        assert chunk["observations/pixels"].shape == (100, 32, 32, 3)
+        assert chunk["next_observations/position"].dtype == np.float32
+    code, out, err = run_cli("simulate_policy", checkpoints[-1], "--num-rollouts", "1",
+                             "--max-path-length", "10", "--deterministic", "--seed", "0")
+    assert code == 0, err[-3000:]
+    assert "return" in out
