@@ -163,7 +163,7 @@ CONVNET_PARAMS = {"class_name": "convnet",
                              "output_size": 50}}
 OBSERVATION_PARAMS = {
     "observation_keys": None,  # every key of a dict observation, sorted
-    "preprocessors": {},  # per key; images default to CONVNET_PARAMS
+    "preprocessors": {},  # per key; an image key without one: convnet's defaults
     "encoder_sharing": "critic",  # or "separate": each network its own encoders
     "random_shift": 0,  # DrQ's augmentation: pad by this many pixels, crop back at random
 }
@@ -249,7 +249,8 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         environment["kwargs"] = {"observation": "states", "action_repeat": action_repeat}
     observation_params = copy.deepcopy(OBSERVATION_PARAMS)
     if pixels:
-        observation_params["random_shift"] = 4
+        observation_params.update(random_shift=4,
+                                  preprocessors={"pixels": copy.deepcopy(CONVNET_PARAMS)})
     variant = {
         "environment_params": {
             "training": environment,
@@ -274,9 +275,10 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "checkpoint_at_end": True,
             "checkpoint_replay_pool": True,
             # One thread per op, as many ops at once as the trial has CPUs (the twin Q
-            # functions run side by side); measured in benchmarks/README.md.
-            "tf_intra_op_threads": 1,
-            "tf_inter_op_threads": int(trial_cpus),
+            # functions run side by side); from pixels the convolutions dominate and take the
+            # CPUs within each op instead. Measured in benchmarks/README.md.
+            "tf_intra_op_threads": int(trial_cpus) if pixels else 1,
+            "tf_inter_op_threads": 1 if pixels else int(trial_cpus),
         },
     }
     if algorithm == "SACV":

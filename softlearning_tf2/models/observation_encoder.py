@@ -2,7 +2,7 @@
 
 ``ObservationEncoding`` holds the observed keys (``observation_keys``), their shapes and
 dtypes, and one preprocessor per key: image keys (uint8, rank 3) through a ``convnet`` (the
-default, ``CONVNET_DEFAULTS``, or the variant's), flat keys as they are (float32); the
+variant's, or ``convnet``'s own defaults), flat keys as they are (float32); the
 features are concatenated in sorted key order. Every network that takes observations is built
 on ``encoding.input_for(role)``, in place of an observation size:
 
@@ -30,8 +30,8 @@ from softlearning_tf2.models.convnet import convnet
 
 ENCODER_SHARING = ("critic", "separate")
 PREPROCESSORS = {"convnet": convnet}
-CONVNET_DEFAULTS = {"conv_filters": [32, 32, 32], "conv_kernel_sizes": [3, 3, 3],
-                    "conv_strides": [2, 2, 1], "normalization": None, "output_size": 50}
+# An image key without a preprocessor in the variant: ``convnet`` with its own defaults.
+DEFAULT_IMAGE_PREPROCESSOR = {"class_name": "convnet", "config": {}}
 
 
 @keras.saving.register_keras_serializable(package="softlearning_tf2")
@@ -176,7 +176,7 @@ class ObservationEncoding:
         self.layout = {key: layout[key] for key in sorted(layout)}
         self.keys = list(self.layout)
         self.preprocessors = {
-            key: preprocessors.get(key, {"class_name": "convnet", "config": CONVNET_DEFAULTS}
+            key: preprocessors.get(key, DEFAULT_IMAGE_PREPROCESSOR
                                    if is_image(*self.layout[key]) else None)
             for key in self.keys}
         self.encoder_sharing = encoder_sharing

@@ -106,3 +106,26 @@ def test_discrete_per_domain_settings():
         "algorithm_params"]["config"]["reward_scale"]
         for domain, task in (("CartPole", "v1"), ("Acrobot", "v1"))}
     assert scales == {"CartPole": 1.0, "Acrobot": 10.0}
+
+
+def test_dm_control_defaults_from_states_and_from_pixels():
+    states = get_variant("SAC", "dm_control", "cartpole", "swingup", seed=0)
+    environment = states["environment_params"]["training"]
+    assert environment["kwargs"] == {"observation": "states", "action_repeat": 1}
+    assert environment["pixels"] is None and environment["frame_stack"] == 1
+    config = states["algorithm_params"]["config"]
+    assert config["initial_alpha"] == 0.1 and config["n_initial_exploration_steps"] == 5000
+    assert states["sampler_params"]["config"]["max_path_length"] == 1000
+
+    pixels = get_variant("SAC", "dm_control", "cartpole", "swingup", seed=0, pixels=True)
+    environment = pixels["environment_params"]["evaluation"]
+    assert environment["kwargs"]["action_repeat"] == 8 and environment["frame_stack"] == 3
+    assert environment["pixels"]["width"] == environment["pixels"]["height"] == 84
+    assert pixels["sampler_params"]["config"]["max_path_length"] == 125  # agent steps
+    config = pixels["algorithm_params"]["config"]
+    assert config["batch_size"] == 128 and config["Q_lr"] == 1e-3
+    assert config["n_initial_exploration_steps"] == 1000
+    assert pixels["observation_params"]["random_shift"] == 4
+    assert pixels["observation_params"]["preprocessors"]["pixels"]["class_name"] == "convnet"
+    assert pixels["observation_params"]["encoder_sharing"] == "critic"
+    assert pixels["replay_pool_params"]["config"]["max_size"] == 100_000
