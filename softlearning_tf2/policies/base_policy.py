@@ -1,5 +1,4 @@
 """What the samplers, algorithms and the export need from a policy."""
-import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.environments.observations import batch_of_one, select
