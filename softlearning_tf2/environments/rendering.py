@@ -20,6 +20,15 @@ class RenderingError(RuntimeError):
     """No headless OpenGL backend works here."""
 
 
+_configured_in_this_process = []  # the backend, once this process was set up to render
+
+
+def configured_backend():
+    """The backend ``configure_headless_rendering`` set in this process, or None: a process
+    that never asked to render keeps dm_control's renderer disabled."""
+    return _configured_in_this_process[0] if _configured_in_this_process else None
+
+
 @functools.lru_cache(maxsize=None)
 def _backend_works(backend):
     environment = {**os.environ, "MUJOCO_GL": backend, "PYOPENGL_PLATFORM": backend}
@@ -53,6 +62,7 @@ def configure_headless_rendering():
     works, or where dm_control's renderer was already imported with another backend."""
     chosen = headless_backend()
     os.environ["MUJOCO_GL"] = chosen
+    _configured_in_this_process[:] = [chosen]
     bound = getattr(sys.modules.get("dm_control._render"), "BACKEND", None)
     if bound is not None and bound not in HEADLESS_BACKENDS:
         raise RenderingError(

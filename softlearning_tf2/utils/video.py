@@ -83,8 +83,10 @@ def _render_worker(connection, environment_params, video_path, fps):
     ``("error", message)`` after the close.
     """
     try:
+        from softlearning_tf2.environments.rendering import configure_headless_rendering
         from softlearning_tf2.environments.utils import get_environment
 
+        configure_headless_rendering()  # MuJoCo and dm_control render without a display
         kwargs = {**(environment_params.get("kwargs") or {}), "render_mode": "rgb_array"}
         environment = get_environment(environment_params["universe"],
                                       environment_params["domain"],

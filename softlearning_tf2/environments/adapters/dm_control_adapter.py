@@ -28,15 +28,17 @@ OBSERVATION_MODES = ("states", "dict")
 
 def import_suite(rendering=False):
     """``dm_control.suite``. dm_control binds an OpenGL backend when first imported. Outside
-    the process that renders (``rendering=False``) it is imported with rendering disabled:
-    state observations need none, and OpenGL beside TensorFlow crashes
-    (``subprocess_environment.py``). The rendering child configures headless OpenGL first."""
+    a process that renders (``rendering=False``, and headless rendering not configured here)
+    it is imported with rendering disabled: state observations need none, and OpenGL beside
+    TensorFlow crashes (``subprocess_environment.py``). A rendering process configures
+    headless OpenGL first."""
     import os
     import sys
 
-    if rendering:
-        from softlearning_tf2.environments.rendering import configure_headless_rendering
+    from softlearning_tf2.environments.rendering import (
+        configure_headless_rendering, configured_backend)
 
+    if rendering or configured_backend() is not None:
         configure_headless_rendering()
         from dm_control import suite
 
@@ -73,7 +75,7 @@ class DmControlEnvironment(gymnasium.Env):
     metadata = {"render_modes": ["rgb_array"]}
 
     def __init__(self, domain, task, *, observation="states", pixels=None, action_repeat=1,
-                 task_kwargs=None, environment_kwargs=None):
+                 task_kwargs=None, environment_kwargs=None, render_mode=None):
         if observation not in OBSERVATION_MODES:
             raise ValueError(f"unknown dm_control observation mode {observation!r}; valid "
                              f"choices: {', '.join(OBSERVATION_MODES)}")
@@ -89,7 +91,10 @@ class DmControlEnvironment(gymnasium.Env):
                             "height": int(pixels.get("height", 84)),
                             "camera_id": int(pixels.get("camera_id") or 0),
                             "pixels_only": bool(pixels.get("pixels_only", True))}
-        suite = import_suite(rendering=self._pixels is not None)
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"dm_control renders rgb_array frames only, not {render_mode!r}")
+        self.render_mode = render_mode
+        suite = import_suite(rendering=self._pixels is not None or render_mode is not None)
         self.domain, self.task = domain, task
         self._environment = suite.load(domain, task, task_kwargs=dict(task_kwargs or {}),
                                        environment_kwargs=dict(environment_kwargs or {}))
