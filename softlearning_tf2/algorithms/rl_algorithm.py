@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.augmentation import shift_image_observations
 from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.environments.observations import image_keys
 from softlearning_tf2.samplers.utils import evaluation_rollouts
 
 
@@ -74,9 +75,7 @@ class RLAlgorithm:
         self._last_update_diagnostics = {}
         self._compiled = None
         self._random_shift = int(random_shift)
-        layout = getattr(policy, "observation_layout", None) or {}
-        self._image_keys = [key for key, (shape, dtype) in layout.items()
-                            if len(shape) == 3 and dtype == "uint8"]
+        self._image_keys = image_keys(getattr(policy, "observation_layout", None))
         if self._random_shift < 0:
             raise ValueError(f"random_shift must be non-negative, got {random_shift}")
         if self._random_shift and not self._image_keys:

@@ -17,8 +17,17 @@ import numpy as np
 
 def is_image_space(space):
     """A uint8 Box of rank 3: (height, width, channels)."""
-    return (isinstance(space, gymnasium.spaces.Box) and len(space.shape) == 3
-            and np.dtype(space.dtype) == np.uint8)
+    return isinstance(space, gymnasium.spaces.Box) and is_image(space.shape, space.dtype)
+
+
+def is_image(shape, dtype):
+    """Whether a key of this shape and dtype (a layout entry) holds images."""
+    return len(shape) == 3 and np.dtype(dtype) == np.uint8
+
+
+def image_keys(layout):
+    """The image keys of an observation layout (none for a flat observation)."""
+    return [key for key, (shape, dtype) in (layout or {}).items() if is_image(shape, dtype)]
 
 
 def observation_layout(space):

@@ -26,6 +26,7 @@ import contextlib
 
 import keras
 
+from softlearning_tf2.environments.observations import is_image
 from softlearning_tf2.models.convnet import convnet
 
 ENCODER_SHARING = ("critic", "separate")
@@ -123,10 +124,6 @@ def _clone(model, clone_layer=None):
              else keras.models.clone_model(model, clone_function=clone_layer))
     clone.set_weights(model.get_weights())
     return clone
-
-
-def is_image(shape, dtype):
-    return len(shape) == 3 and dtype == "uint8"
 
 
 class ObservationInput:

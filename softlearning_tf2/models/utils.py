@@ -1,5 +1,5 @@
 """Builds the observation encoding from a variant's ``observation_params``."""
-from softlearning_tf2.environments.observations import select_observation_keys
+from softlearning_tf2.environments.observations import image_keys, select_observation_keys
 
 OBSERVATION_PARAMS_KEYS = ("observation_keys", "preprocessors", "encoder_sharing",
                            "random_shift")
@@ -39,7 +39,7 @@ def check_observation_params(params, layout, name="the environment"):
     if unknown:
         raise ValueError(f"preprocessors given for {unknown}, which are not observed; observed "
                          f"keys: {', '.join(keys)}")
-    images = [key for key in keys if len(layout[key][0]) == 3 and layout[key][1] == "uint8"]
+    images = image_keys({key: layout[key] for key in keys})
     for key, preprocessor in preprocessors.items():
         if preprocessor is not None and key not in images:
             raise ValueError(f"the preprocessor of {key!r} needs uint8 images (height, width, "

@@ -1,6 +1,8 @@
 """A preallocated ring buffer of transitions, stored as numpy arrays."""
 import numpy as np
 
+from softlearning_tf2.environments.observations import image_keys
+
 FIELDS = ("observations", "actions", "rewards", "terminals", "next_observations")
 OBSERVATION_FIELDS = ("observations", "next_observations")
 
@@ -60,9 +62,7 @@ class SimpleReplayPool:
                              "observation_layout (dict observations)")
         self._max_size = max_size
         self.observation_layout = observation_layout
-        self.image_keys = [] if observation_layout is None else [
-            key for key, (shape, dtype) in observation_layout.items()
-            if len(shape) == 3 and np.dtype(dtype) == np.uint8]
+        self.image_keys = image_keys(observation_layout)
 
         def observation_arrays(skip_images):
             if observation_layout is None:
