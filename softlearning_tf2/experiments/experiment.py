@@ -91,13 +91,14 @@ class Experiment:
 
     @classmethod
     def from_defaults(cls, algorithm="SAC", domain="Pendulum", task=None, *, seed=0,
-                      universe="gymnasium", overrides=None, **keyword_values):
-        """The default variant of ``algorithm`` on ``universe/domain/task``, changed by
-        ``overrides`` (``{"dotted.path": value}``) and by ``keyword_values``, each naming an
-        entry by its last part where that is unique (``n_epochs=3``, ``batch_size=64``)."""
+                      universe="gymnasium", pixels=False, overrides=None, **keyword_values):
+        """The default variant of ``algorithm`` on ``universe/domain/task`` (from rendered
+        images with ``pixels``, as the CLI's ``--pixels``), changed by ``overrides``
+        (``{"dotted.path": value}``) and by ``keyword_values``, each naming an entry by its last
+        part where that is unique (``n_epochs=3``, ``batch_size=64``)."""
         task = task or default_task(universe, domain)
         validate_environment_name(universe, domain, task)
-        variant = get_variant(algorithm, universe, domain, task, seed)
+        variant = get_variant(algorithm, universe, domain, task, seed, pixels=pixels)
         variant = keyword_overrides(variant, {**(overrides or {}), **keyword_values})
         return cls(variant)
 

@@ -58,3 +58,22 @@ def test_gymnasium_mujoco_tasks_render_pixels_beside_the_state():
     assert not np.array_equal(first["pixels"], observation["pixels"])  # the body moved
     assert observation["state"].dtype == np.float32
     environment.close()
+
+
+@pytest.mark.skipif(not _headless_rendering(), reason="no EGL or OSMesa on this machine")
+def test_sac_trains_on_dm_control_pixels_through_the_python_api(tmp_path):
+    from softlearning_tf2 import Experiment
+
+    experiment = Experiment.from_defaults(
+        "SAC", universe="dm_control", domain="cartpole", pixels=True, seed=0, n_epochs=2,
+        epoch_length=10, n_initial_exploration_steps=10, min_pool_size=10, batch_size=8,
+        max_size=100, overrides={"observation_params.preprocessors.pixels.config.conv_filters":
+                                 [8, 8, 8]})
+    assert experiment.training_environment.observation_layout == {
+        "pixels": ((84, 84, 9), "uint8")}
+    diagnostics = experiment.train()[-1]
+    # one update per step from the step that fills the pool to min_pool_size: steps 10..20
+    assert experiment.algorithm.num_train_steps == 11 and diagnostics["timestep"] == 20
+    assert np.isfinite(diagnostics["algorithm/Q_0_loss"])
+    experiment.save(str(tmp_path / "checkpoint_000002"))
+    experiment.close()
