@@ -172,7 +172,8 @@ def draw(summary, path):
     steps = np.array(summary["environment_steps"]) / 1000
     mean, std = np.array(summary["mean"]), np.array(summary["std"])
     figure, ax = plt.subplots(figsize=(6.4, 4.2))
-    ax.plot(steps, mean, label=f"softlearning_tf2 SAC ({summary['seeds']} seeds)")
+    seeds = summary["seeds"]
+    ax.plot(steps, mean, label=f"softlearning_tf2 SAC ({seeds} seed{'s' if seeds > 1 else ''})")
     ax.fill_between(steps, mean - std, mean + std, alpha=0.25)
     offsets = np.linspace(-2, 2, max(len(summary["published"]), 1))
     for offset, (label, value, spread) in zip(offsets, summary["published"]):
@@ -183,7 +184,7 @@ def draw(summary, path):
     ax.set_ylim(0, 1000)
     ax.set_title(f"dm_control {summary['task']} from {summary['observation']}")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
