@@ -6,6 +6,8 @@ from softlearning_tf2.environments.rendering import RenderingError, headless_bac
 from softlearning_tf2.environments.subprocess_environment import SubprocessEnvironment
 from softlearning_tf2.environments.utils import get_environment_from_params
 
+pytestmark = pytest.mark.integration  # Experiments, child processes
+
 
 def cartpole(**settings):
     return get_environment_from_params({"universe": "dm_control", "domain": "cartpole",

@@ -15,6 +15,8 @@ from softlearning_tf2 import Experiment
 from softlearning_tf2.scripts import simulate_policy
 from tests.policies.test_export import LOADER_PREAMBLE
 
+pytestmark = pytest.mark.integration  # Experiments, child processes
+
 SMALL_CONVNET = {"class_name": "convnet",
                  "config": {"conv_filters": [8], "conv_kernel_sizes": [3], "conv_strides": [2],
                             "output_size": 16}}
