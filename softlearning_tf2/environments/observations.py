@@ -20,6 +20,22 @@ def is_image_space(space):
     return isinstance(space, gymnasium.spaces.Box) and is_image(space.shape, space.dtype)
 
 
+PIXEL_DEFAULTS = {"width": 84, "height": 84, "camera_id": None, "pixels_only": True}
+
+
+def pixel_settings(pixels):
+    """An environment's ``pixels`` entry with every setting filled in; ValueError (one line)
+    for settings that do not exist."""
+    unknown = sorted(set(pixels) - set(PIXEL_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown pixels settings {unknown}; valid: "
+                         f"{', '.join(PIXEL_DEFAULTS)}")
+    settings = {**PIXEL_DEFAULTS, **pixels}
+    return {"width": int(settings["width"]), "height": int(settings["height"]),
+            "camera_id": None if settings["camera_id"] is None else int(settings["camera_id"]),
+            "pixels_only": bool(settings["pixels_only"])}
+
+
 def is_image(shape, dtype):
     """Whether a key of this shape and dtype (a layout entry) holds images."""
     return len(shape) == 3 and np.dtype(dtype) == np.uint8

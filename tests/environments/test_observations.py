@@ -79,3 +79,12 @@ def test_batch_of_one_casts_each_key_to_its_dtype():
     batch = batch_of_one({"pixels": np.zeros((8, 8, 3)), "position": [1, 2]}, LAYOUT)
     assert batch["pixels"].shape == (1, 8, 8, 3) and batch["pixels"].dtype == np.uint8
     assert batch["position"].dtype == np.float32
+
+
+def test_pixel_settings_are_filled_in_and_unknown_ones_refused():
+    from softlearning_tf2.environments.observations import pixel_settings
+
+    assert pixel_settings({"width": 64}) == {"width": 64, "height": 84, "camera_id": None,
+                                             "pixels_only": True}
+    with pytest.raises(ValueError, match=r"unknown pixels settings \['size'\]; valid: width"):
+        pixel_settings({"size": 64})

@@ -23,6 +23,8 @@ import math
 import gymnasium
 import numpy as np
 
+from softlearning_tf2.environments.observations import pixel_settings
+
 OBSERVATION_MODES = ("states", "dict")
 
 
@@ -81,16 +83,7 @@ class DmControlEnvironment(gymnasium.Env):
                              f"choices: {', '.join(OBSERVATION_MODES)}")
         if int(action_repeat) < 1:
             raise ValueError(f"action_repeat must be at least 1, got {action_repeat}")
-        self._pixels = None
-        if pixels is not None:
-            unknown = set(pixels) - {"width", "height", "camera_id", "pixels_only"}
-            if unknown:
-                raise ValueError(f"unknown pixels settings {sorted(unknown)}; valid: width, "
-                                 f"height, camera_id, pixels_only")
-            self._pixels = {"width": int(pixels.get("width", 84)),
-                            "height": int(pixels.get("height", 84)),
-                            "camera_id": int(pixels.get("camera_id") or 0),
-                            "pixels_only": bool(pixels.get("pixels_only", True))}
+        self._pixels = None if pixels is None else pixel_settings(pixels)
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"dm_control renders rgb_array frames only, not {render_mode!r}")
         self.render_mode = render_mode
@@ -181,9 +174,9 @@ class DmControlEnvironment(gymnasium.Env):
         return self._observation(time_step), reward, bool(terminated), bool(truncated), {}
 
     def render(self):
-        pixels = self._pixels or {"width": 84, "height": 84, "camera_id": 0}
+        pixels = self._pixels or pixel_settings({})
         return self._environment.physics.render(pixels["height"], pixels["width"],
-                                                camera_id=pixels["camera_id"])
+                                                camera_id=pixels["camera_id"] or 0)
 
     def close(self):
         close = getattr(self._environment, "close", None)

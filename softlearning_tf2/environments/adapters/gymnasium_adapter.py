@@ -26,7 +26,8 @@ from gymnasium.wrappers import (
     ClipAction, DtypeObservation, FlattenObservation, RescaleAction, TransformObservation)
 
 from softlearning_tf2.environments.observations import (
-    FrameStack, convert_dict_observation, convert_dict_space, observation_layout)
+    FrameStack, convert_dict_observation, convert_dict_space, observation_layout,
+    pixel_settings)
 
 SUPPORTED_ACTION_SPACES = "Box (continuous) or Discrete"
 
@@ -153,15 +154,12 @@ class GymnasiumAdapter(gymnasium.Wrapper):
 
 
 def pixel_rendering_kwargs(pixels, environment_kwargs):
-    """gymnasium.make's render settings for 84x84-style pixel observations (MuJoCo tasks take
-    ``width``, ``height`` and ``camera_id``)."""
-    unknown = set(pixels) - {"width", "height", "camera_id", "pixels_only"}
-    if unknown:
-        raise ValueError(f"unknown pixels settings {sorted(unknown)}; valid: width, height, "
-                         f"camera_id, pixels_only")
+    """gymnasium.make's render settings for pixel observations (MuJoCo tasks take ``width``,
+    ``height`` and ``camera_id``)."""
+    pixels = pixel_settings(pixels)
     kwargs = dict(environment_kwargs)
-    kwargs.setdefault("width", int(pixels.get("width", 84)))
-    kwargs.setdefault("height", int(pixels.get("height", 84)))
-    if pixels.get("camera_id") is not None:
-        kwargs.setdefault("camera_id", int(pixels["camera_id"]))
+    kwargs.setdefault("width", pixels["width"])
+    kwargs.setdefault("height", pixels["height"])
+    if pixels["camera_id"] is not None:
+        kwargs.setdefault("camera_id", pixels["camera_id"])
     return "rgb_array", kwargs
