@@ -128,19 +128,27 @@ def test_pendulum_video_or_a_clear_error(sac, tmp_path):
         assert video.is_file()
 
 
+def simulate_with_video(checkpoint_dir, video, *flags):
+    """``simulate_policy`` writing ``video`` (seed 1); skips where no headless GL works, after
+    checking that the error says how to get one."""
+    result = run("simulate_policy", checkpoint_dir, *flags, "--seed", 1,
+                 "--video-save-path", video)
+    if result.returncode == 2 and "cannot render" in result.stderr:
+        line, = error_lines(result.stderr)
+        assert "MUJOCO_GL" in line
+        pytest.skip(f"no headless GL here: {line}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
 @pytest.mark.integration
 def test_mujoco_video_is_rendered_apart_from_tensorflow(tmp_path):
     """TensorFlow and Mesa's GL crash in one process: the frames come from a replay."""
     imageio = pytest.importorskip("imageio")
     checkpoint_dir, _ = make_checkpoint("SAC", "HalfCheetah", "v5", extra=HALF_CHEETAH_RUN)
     video = tmp_path / "cheetah.gif"
-    result = run("simulate_policy", checkpoint_dir, "--num-rollouts", 2, "--max-path-length", 5,
-                 "--seed", 1, "--video-save-path", video)
-    if result.returncode == 2 and "cannot render" in result.stderr:
-        line, = error_lines(result.stderr)
-        assert "MUJOCO_GL" in line
-        pytest.skip(f"no headless GL here: {line}")
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = simulate_with_video(checkpoint_dir, video, "--num-rollouts", 2,
+                                 "--max-path-length", 5)
     episodes, _, _ = parse(result.stdout)
     assert [length for _, length in episodes] == [5, 5]
     assert "warning" not in result.stderr  # the replay reproduced the rollouts
@@ -161,13 +169,8 @@ def test_dm_control_video_comes_from_the_suite_renderer(tmp_path):
     checkpoint_dir = str(tmp_path / "checkpoint_000001")
     experiment.save(checkpoint_dir)
     video = tmp_path / "cartpole.gif"
-    result = run("simulate_policy", checkpoint_dir, "--num-rollouts", 1, "--max-path-length", 6,
-                 "--seed", 1, "--video-save-path", video)
-    if result.returncode == 2 and "cannot render" in result.stderr:
-        line, = error_lines(result.stderr)
-        assert "MUJOCO_GL" in line
-        pytest.skip(f"no headless GL here: {line}")
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = simulate_with_video(checkpoint_dir, video, "--num-rollouts", 1,
+                                 "--max-path-length", 6)
     assert "warning" not in result.stderr  # the replay reproduced the rollout
     frames = imageio.v3.imread(video, index=None)
     # 7 frames written; the GIF writer merges consecutive identical ones (the pole hangs still)
