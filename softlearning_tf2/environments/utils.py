@@ -17,6 +17,7 @@ import gymnasium
 
 from softlearning_tf2.environments.adapters.gymnasium_adapter import (
     GymnasiumAdapter, check_action_space, pixel_rendering_kwargs)
+from softlearning_tf2.environments.observations import pixel_settings
 
 UNIVERSES = ("gymnasium", "dm_control")
 
@@ -113,9 +114,11 @@ def make_raw_environment(universe, domain, task, environment_kwargs=None, pixels
     render_mode, environment_kwargs = pixel_rendering_kwargs(pixels, environment_kwargs)
     environment = gymnasium.make(f"{domain}-{task}", render_mode=render_mode,
                                  **environment_kwargs)
-    return gymnasium.wrappers.AddRenderObservation(
-        environment, render_only=bool(pixels.get("pixels_only", True)), render_key="pixels",
-        obs_key="state")
+    environment = gymnasium.wrappers.AddRenderObservation(
+        environment, render_only=False, render_key="pixels", obs_key="state")
+    if pixel_settings(pixels)["pixels_only"]:  # still a dict, with the one key
+        environment = gymnasium.wrappers.FilterObservation(environment, ["pixels"])
+    return environment
 
 
 def get_environment(universe, domain, task, environment_kwargs=None, pixels=None,

@@ -79,3 +79,14 @@ def test_sac_trains_on_dm_control_pixels_through_the_python_api(tmp_path):
     assert np.isfinite(diagnostics["algorithm/Q_0_loss"])
     experiment.save(str(tmp_path / "checkpoint_000002"))
     experiment.close()
+
+
+@pytest.mark.skipif(not _headless_rendering(), reason="no EGL or OSMesa on this machine")
+def test_pixels_only_is_still_a_dict_with_the_one_key():
+    environment = get_environment_from_params(
+        {"universe": "gymnasium", "domain": "HalfCheetah", "task": "v5",
+         "pixels": {"width": 16, "height": 16}})
+    assert environment.observation_layout == {"pixels": ((16, 16, 3), "uint8")}
+    observation, _ = environment.reset(seed=0)
+    assert set(observation) == {"pixels"}
+    environment.close()
