@@ -18,12 +18,10 @@ environment steps/s while learning, peak resident memory). At the end: ``summary
 ``learning.png`` (mean and spread over seeds, published points drawn), and one JSON line.
 """
 import argparse
-import csv
 import json
 import os
-import resource
-import shutil
-import time
+
+from benchmarks.resumable import finished_seeds, read_rows, train_seed, write_rows
 
 # Evaluation return at 100k and 500k environment steps, mean ± std (CURL arXiv:2004.04136 and
 # DrQ arXiv:2004.13649, Table 1 of each).
@@ -72,78 +70,29 @@ def build_variant(args, seed):
     return variant, repeat
 
 
+COLUMNS = ("environment_steps", "evaluation_return")
+
+
 def run_seed(args, seed, directory):
     """Trains (or continues) one seed; writes seed{N}.csv after every evaluation."""
-    from softlearning_tf2.checkpoints import CheckpointError
-    from softlearning_tf2.experiments.experiment import Experiment, configure_tensorflow_threads
-
     variant, repeat = build_variant(args, seed)
-    configure_tensorflow_threads(variant["run_params"])
-    checkpoints = os.path.join(directory, "checkpoints", f"seed{seed}")
-    csv_path = os.path.join(directory, f"seed{seed}.csv")
-    existing = sorted(os.listdir(checkpoints)) if os.path.isdir(checkpoints) else []
-    experiment, rows, resumed_from = None, [], None
-    if existing:
-        try:
-            experiment = Experiment(variant)
-            resumed_from = experiment.restore_newest_readable(
-                os.path.join(checkpoints, existing[-1]), report=print)
-            rows = [row for row in read_curve(csv_path)
-                    if row[0] <= experiment.sampler.total_samples * repeat]
-        except (CheckpointError, OSError) as error:
-            print(f"seed {seed}: starting over ({error})", flush=True)
-            experiment = None
-    if experiment is None:
-        shutil.rmtree(checkpoints, ignore_errors=True)
-        experiment, rows = Experiment(variant), []
-    config = variant["algorithm_params"]["config"]
-    learning_seconds = learning_steps = 0.0
-    start = time.perf_counter()
-    while not experiment.algorithm.done:
-        diagnostics = experiment.train_epoch()
-        environment_steps = diagnostics["timestep"] * repeat
-        if diagnostics["timestep"] - config["epoch_length"] > config["min_pool_size"]:
-            learning_steps += config["epoch_length"] * repeat  # compiling epoch left out
-            learning_seconds += diagnostics["times/sample"] + diagnostics["times/train"]
-        rows.append((environment_steps, diagnostics["evaluation/episode-reward-mean"]))
-        write_curve(csv_path, rows)
-        experiment.save(os.path.join(checkpoints, f"checkpoint_{experiment.algorithm.epoch:06d}"))
-        print(json.dumps({"seed": seed, "environment_steps": environment_steps,
-                          "return": round(rows[-1][1], 1),
-                          "wall_s": round(time.perf_counter() - start, 1)}), flush=True)
-    experiment.close()
-    figures = {"wall_s_this_sitting": time.perf_counter() - start,
-               "resumed_from": resumed_from,
-               "environment_steps_per_s_while_learning":
-                   learning_steps / learning_seconds if learning_seconds else None,
-               "action_repeat": repeat,
-               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-               "overrides": args.overrides}
-    with open(os.path.join(directory, f"seed{seed}.json"), "w") as file:
-        json.dump(figures, file, indent=1)
-    return figures
+    return train_seed(variant, directory, seed, COLUMNS,
+                      lambda diagnostics: (diagnostics["evaluation/episode-reward-mean"],),
+                      repeat=repeat, notes={"overrides": args.overrides})
 
 
 def write_curve(path, rows):
-    with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["environment_steps", "evaluation_return"])
-        writer.writerows(rows)
+    write_rows(path, COLUMNS, rows)
 
 
 def read_curve(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as file:
-        return [(int(row["environment_steps"]), float(row["evaluation_return"]))
-                for row in csv.DictReader(file)]
+    return read_rows(path)
 
 
 def summarize(args, directory):
     import numpy as np
 
-    seeds = [seed for seed in range(args.seeds)
-             if os.path.exists(os.path.join(directory, f"seed{seed}.json"))]
+    seeds = finished_seeds(directory, args.seeds)
     if not seeds:
         return None
     curves = [read_curve(os.path.join(directory, f"seed{seed}.csv")) for seed in seeds]

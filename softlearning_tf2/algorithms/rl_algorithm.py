@@ -8,6 +8,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.augmentation import shift_image_observations
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 from softlearning_tf2.environments.observations import image_keys
+from softlearning_tf2.samplers.simple_sampler import path_success
 from softlearning_tf2.samplers.utils import evaluation_rollouts
 
 
@@ -328,7 +329,10 @@ def _path_statistics(paths):
         return {}
     returns = np.array([path["return"] for path in paths])
     lengths = np.array([path["length"] for path in paths])
-    return {
+    successes = [path_success(path["infos"][-1]) for path in paths]
+    success_rate = ({"success-rate": float(np.mean(successes))}
+                    if None not in successes else {})
+    return {**success_rate,
         "episode-reward-mean": float(returns.mean()),
         "episode-reward-min": float(returns.min()),
         "episode-reward-max": float(returns.max()),

@@ -7,10 +7,14 @@ rather than a failed trial.
 import math
 from numbers import Number
 
+from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import (
+    check_relabel_strategy)
+
 POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_n_steps",
                      "batch_size", "target_update_interval", "value_n_particles",
                      "kernel_n_particles", "max_size", "max_path_length")
-NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes", "min_pool_size")
+NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes", "min_pool_size",
+                         "relabel_k")
 POSITIVE_NUMBERS = ("policy_lr", "Q_lr", "alpha_lr", "V_lr", "initial_alpha")
 RULES = {
     "discount": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
@@ -19,6 +23,7 @@ RULES = {
     "target_entropy_ratio": ("in (0, 1]", lambda value: 0.0 < value <= 1.0),
     "fixed_alpha": (">= 0 or null", lambda value: value is None or value >= 0.0),
     "reward_scale": ("finite", math.isfinite),
+    "relabel_probability": ("in [0, 1]", lambda value: 0.0 <= value <= 1.0),
     **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)
        for name in POSITIVE_INTEGERS},
     **{name: ("a non-negative integer",
@@ -35,6 +40,8 @@ def check_hyperparameters(**values):
     Unknown names pass, and None (an argument's "use the default") passes.
     """
     for name, value in values.items():
+        if name == "relabel_strategy":
+            check_relabel_strategy(value)
         if name not in RULES or value is None:
             continue
         description, valid = RULES[name]

@@ -1,4 +1,5 @@
 """Environments. Importing this package registers the project's own gymnasium environments
-(``MultiGoal-Default-v0``, ``TabularMDP-Random-v0``, ``PixelPoint-Reach-v0``), so that every
-adapter and builder can make them by id."""
-from softlearning_tf2.environments import multi_goal, pixel_point, tabular  # noqa: F401
+(``MultiGoal-Default-v0``, ``TabularMDP-Random-v0``, ``PixelPoint-Reach-v0``,
+``GoalPoint-Reach-v0``), so that every adapter and builder can make them by id."""
+from softlearning_tf2.environments import (  # noqa: F401
+    goal_point, multi_goal, pixel_point, tabular)

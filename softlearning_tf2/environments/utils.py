@@ -12,6 +12,7 @@ keyword arguments; for dm_control, ``DmControlEnvironment``'s: ``observation``,
 """
 import functools
 import importlib.util
+import warnings
 
 import gymnasium
 
@@ -43,6 +44,20 @@ def register_minatar():
 register_minatar()
 
 
+def register_gymnasium_robotics():
+    """Registers gymnasium-robotics' tasks (PointMaze, AntMaze, Fetch, ...) by importing the
+    package, where it is installed; only when a domain is not found otherwise, since the
+    import takes a while and warns about tasks this project does not use."""
+    if "PointMaze_UMaze-v3" in gymnasium.registry:
+        return True
+    if importlib.util.find_spec("gymnasium_robotics") is None:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import gymnasium_robotics  # noqa: F401 (registers on import)
+    return True
+
+
 def gymnasium_domains_and_tasks():
     """Maps each registered gymnasium domain to its sorted list of tasks."""
     domains = {}
@@ -72,6 +87,8 @@ def validate_environment_name(universe, domain, task):
         raise ValueError(f"unknown universe {universe!r}; valid choices: {', '.join(UNIVERSES)}")
     domains = (gymnasium_domains_and_tasks() if universe == "gymnasium"
                else dm_control_domains_and_tasks())
+    if universe == "gymnasium" and domain not in domains and register_gymnasium_robotics():
+        domains = gymnasium_domains_and_tasks()
     if domain not in domains:
         raise ValueError(f"unknown domain {domain!r} in universe {universe!r}; valid choices: "
                          f"{', '.join(sorted(domains))}")
@@ -93,6 +110,24 @@ def has_discrete_actions(universe, domain, task):
     try:
         check_action_space(environment.action_space, environment_id)
         return isinstance(environment.action_space, gymnasium.spaces.Discrete)
+    finally:
+        environment.close()
+
+
+@functools.lru_cache(maxsize=None)
+def is_goal_environment(universe, domain, task):
+    """Whether the task follows the GoalEnv convention (dict observations with
+    ``achieved_goal`` and ``desired_goal``, and a ``compute_reward``): hindsight relabelling
+    applies. Makes the environment once to look."""
+    if universe != "gymnasium":
+        return False
+    validate_environment_name(universe, domain, task)
+    environment = gymnasium.make(f"{domain}-{task}")
+    try:
+        space = environment.observation_space
+        return (isinstance(space, gymnasium.spaces.Dict)
+                and {"achieved_goal", "desired_goal"} <= set(space.spaces)
+                and callable(getattr(environment.unwrapped, "compute_reward", None)))
     finally:
         environment.close()
 

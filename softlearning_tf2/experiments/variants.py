@@ -13,7 +13,7 @@ import json
 from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
 from softlearning_tf2.algorithms.validation import check_hyperparameters
-from softlearning_tf2.environments.utils import has_discrete_actions
+from softlearning_tf2.environments.utils import has_discrete_actions, is_goal_environment
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
 
@@ -138,6 +138,10 @@ DOMAIN_PARAMS = {
     ("gymnasium", "LunarLander"): {"max_path_length": 1000, "n_epochs": 200},
     ("gymnasium", "PixelPoint"): {"max_path_length": 50, "n_epochs": 20,
                                   "n_initial_exploration_steps": 500},
+    # Goal tasks (hindsight relabelling, below): 30k steps solve GoalPoint (benchmarks/README.md).
+    ("gymnasium", "GoalPoint"): {"max_path_length": 50, "n_epochs": 30,
+                                 "n_initial_exploration_steps": 1000},
+    ("gymnasium", "PointMaze_UMaze"): {"max_path_length": 300, "n_epochs": 100},
     # dm_control: 1000-step episodes; a 5000-step random warm-up (pytorch_sac's seed steps,
     # behind the DrQ paper's SAC-from-states row).
     ("dm_control", None): {"max_path_length": 1000, "n_epochs": 100,
@@ -170,6 +174,13 @@ OBSERVATION_PARAMS = {
 PIXEL_ALGORITHM_CONFIG = {"batch_size": 128, "policy_lr": 1e-3, "Q_lr": 1e-3,
                           "alpha_lr": 1e-3, "initial_alpha": 0.1}
 
+# Goal tasks (GoalEnv convention, ``is_goal_environment``): hindsight relabelling with the
+# paper's strategy, "future" with k = 4 relabelled goals per real one (arXiv:1707.01495); the
+# success rate is measured over 10 evaluation episodes.
+HINDSIGHT_POOL_CONFIG = {"relabel_strategy": "future", "relabel_k": 4,
+                         "relabel_probability": None}  # a probability, where set, replaces k
+GOAL_EVAL_EPISODES = 10
+
 DEFAULT_TASKS = {
     ("gymnasium", "Pendulum"): "v1",
     ("gymnasium", "HalfCheetah"): "v5",
@@ -182,6 +193,8 @@ DEFAULT_TASKS = {
     ("gymnasium", "Acrobot"): "v1",
     ("gymnasium", "LunarLander"): "v3",
     ("gymnasium", "PixelPoint"): "Reach-v0",
+    ("gymnasium", "GoalPoint"): "Reach-v0",
+    ("gymnasium", "PointMaze_UMaze"): "v3",
     ("dm_control", "cartpole"): "swingup",
     ("dm_control", "cheetah"): "run",
     ("dm_control", "walker"): "walk",
@@ -237,6 +250,9 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         algorithm_params["config"].update(
             {key: value for key, value in PIXEL_ALGORITHM_CONFIG.items()
              if key in algorithm_params["config"]})
+    goal_task = not discrete and is_goal_environment(universe, domain, task)
+    if goal_task:
+        algorithm_params["config"]["eval_n_episodes"] = GOAL_EVAL_EPISODES
     if algorithm == "SQL" and discrete:
         algorithm_params["config"]["reward_scale"] = DISCRETE_SQL_REWARD_SCALES.get(domain, 1.0)
     elif algorithm == "SQL":
@@ -264,8 +280,11 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         "Q_params": copy.deepcopy((DISCRETE_Q_PARAMS if discrete else Q_PARAMS)[algorithm]),
         "algorithm_params": algorithm_params,
         "observation_params": observation_params,
-        "replay_pool_params": {"class_name": "SimpleReplayPool",
-                               "config": {"max_size": int(1e5) if pixels else int(1e6)}},
+        "replay_pool_params": (
+            {"class_name": "HindsightExperienceReplayPool",
+             "config": {"max_size": int(1e6), **HINDSIGHT_POOL_CONFIG}} if goal_task else
+            {"class_name": "SimpleReplayPool",
+             "config": {"max_size": int(1e5) if pixels else int(1e6)}}),
         "sampler_params": {"class_name": "SimpleSampler",
                            "config": {"max_path_length": max_path_length,
                                       "drop_nonfinite_transitions": False}},

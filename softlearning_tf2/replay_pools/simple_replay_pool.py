@@ -182,9 +182,14 @@ class SimpleReplayPool:
         self.add_samples({name: _map(lambda value: np.asarray(value)[None], sample[name])
                           for name in FIELDS})
 
+    def end_episode(self):
+        """Told by the sampler when a path ends; pools that keep episodes (hindsight
+        relabelling) override it."""
+
     def add_path(self, path):
-        """Adds a whole path: a dict of arrays with one row per time step."""
+        """Adds a whole path (a dict of arrays with one row per time step) and ends it."""
         self.add_samples(path)
+        self.end_episode()
 
     # -- Sampling ------------------------------------------------------------------------------
     def random_indices(self, batch_size):

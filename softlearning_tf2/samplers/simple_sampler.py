@@ -13,6 +13,10 @@ class SimpleSampler:
     when it reaches ``max_path_length`` steps. Only ``terminated`` is written to the pool as a
     terminal: both kinds of truncation bootstrap.
 
+    Goal tasks: where the environment's step info has ``is_success`` (gymnasium-robotics'
+    convention) or ``success`` (its mazes), the last step's value is the path's success, and
+    the diagnostics report success rates beside returns.
+
     An environment that returns a NaN or infinite observation or reward stops sampling with a
     FloatingPointError naming the field and the step; with ``drop_nonfinite_transitions``
     such a transition is dropped instead (and counted), and the episode restarts.
@@ -39,6 +43,9 @@ class SimpleSampler:
         self._recent_returns = collections.deque(maxlen=statistics_window)
         self._recent_lengths = collections.deque(maxlen=statistics_window)
         self._new_path_returns = []  # paths finished since the last get_diagnostics
+        self._last_success = None  # the current path's last step's success, where reported
+        self._recent_successes = collections.deque(maxlen=statistics_window)
+        self._new_path_successes = []
 
     def initialize(self, environment, policy, pool, seed=None):
         self.environment = environment
@@ -63,10 +70,11 @@ class SimpleSampler:
         if self._current_observation is None:
             self._current_observation = self._reset()
             self._path_length, self._path_return = 0, 0.0
+            self._last_success = None
 
         observation = self._current_observation
         action = policy.action(observation)
-        next_observation, reward, terminated, truncated, _ = self.environment.step(action)
+        next_observation, reward, terminated, truncated, info = self.environment.step(action)
         if not (all_finite(next_observation) and np.isfinite(reward)):
             field = "reward" if all_finite(next_observation) else "observation"
             if not self.drop_nonfinite_transitions:
@@ -77,6 +85,7 @@ class SimpleSampler:
                     f"drop_nonfinite_transitions=true to drop such transitions instead")
             self.nonfinite_transitions_dropped += 1
             self._current_observation = None  # restart the episode
+            self.pool.end_episode()
             return next_observation, reward, terminated, truncated
         self.pool.add_sample({
             "observations": observation,
@@ -88,6 +97,7 @@ class SimpleSampler:
         self.total_samples += 1
         self._path_length += 1
         self._path_return += reward
+        self._last_success = path_success(info)
 
         if terminated or truncated or self._path_length >= self.max_path_length:
             self._finish_path()
@@ -102,14 +112,25 @@ class SimpleSampler:
         self._recent_returns.append(self._path_return)
         self._recent_lengths.append(self._path_length)
         self._new_path_returns.append(self._path_return)
+        if self._last_success is not None:
+            self._recent_successes.append(self._last_success)
+            self._new_path_successes.append(self._last_success)
         self._current_observation = None
+        self.pool.end_episode()
 
     def get_diagnostics(self):
         """Training-episode statistics; returns of paths finished since the previous call."""
         new_returns = self._new_path_returns or (
             [self.last_path_return] if self.last_path_return is not None else [np.nan])
         self._new_path_returns = []
-        return {
+        successes = {}
+        if self._recent_successes:
+            successes = {
+                "success-rate": float(np.mean(self._new_path_successes))
+                if self._new_path_successes else float("nan"),
+                "success-rate-recent": float(np.mean(self._recent_successes))}
+        self._new_path_successes = []
+        return {**successes,
             "episode-reward-mean": float(np.mean(new_returns)),
             "episode-reward-min": float(np.min(new_returns)),
             "episode-reward-max": float(np.max(new_returns)),
@@ -135,6 +156,7 @@ class SimpleSampler:
             "recent_returns": list(self._recent_returns),
             "recent_lengths": list(self._recent_lengths),
             "nonfinite_transitions_dropped": self.nonfinite_transitions_dropped,
+            "recent_successes": list(self._recent_successes),
         }
 
     def load_state_dict(self, state):
@@ -147,5 +169,17 @@ class SimpleSampler:
         self._recent_lengths.clear()
         self._recent_lengths.extend(state["recent_lengths"])
         self.nonfinite_transitions_dropped = int(state["nonfinite_transitions_dropped"])
+        self._recent_successes.clear()
+        self._recent_successes.extend(state.get("recent_successes", []))
+        self._new_path_successes = []
         self._current_observation = None
         self._seed = None
+
+
+def path_success(info):
+    """A step's success as 0.0 / 1.0 from its info (``is_success`` or ``success``), or None
+    where the environment reports none."""
+    for key in ("is_success", "success"):
+        if key in info:
+            return float(bool(info[key]))
+    return None

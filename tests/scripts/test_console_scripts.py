@@ -132,6 +132,10 @@ def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
     (["--domain", "ActionSpaceProbe", "--task", "Tuple-v0"], "has a Tuple action space"),
     (["--domain", "ActionSpaceProbe", "--task", "MultiBinary-v0"],
      "has a MultiBinary action space"),
+    (["--domain", "GoalPoint", "--set", "replay_pool_params.config.relabel_strategy=futur"],
+     "unknown relabel_strategy 'futur'; valid choices: future, final, episode, random"),
+    (["--domain", "GoalPoint", "--set", "replay_pool_params.config.relabel_probability=1.5"],
+     "relabel_probability must be in [0, 1], got 1.5"),
     (["--algorithm", "SACV", "--domain", "CartPole"],
      "SACV trains on Box action spaces; CartPole-v1 has Discrete actions"),
 ])

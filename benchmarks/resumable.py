@@ -1,0 +1,90 @@
+"""One seed of a learning benchmark, trained through ``Experiment`` so that it survives a crash.
+
+A checkpoint (incremental pool chunks) is saved after every epoch under
+``{directory}/checkpoints/seed{N}``; calling ``train_seed`` again continues from the newest
+readable one, or starts over where none is readable. After every epoch one row goes into
+``seed{N}.csv``; at the end ``seed{N}.json`` holds wall time, environment steps/s while
+learning and peak resident memory (its presence marks the seed finished).
+"""
+import csv
+import json
+import os
+import resource
+import shutil
+import time
+
+
+def train_seed(variant, directory, seed, columns, row_of, repeat=1, notes=None):
+    """Trains (or continues) one seed of ``variant``; returns the figures of ``seed{N}.json``.
+
+    ``columns``: the CSV header, ``environment_steps`` first; ``row_of(diagnostics)``: the
+    values of the other columns after an epoch. ``repeat``: environment steps per agent step
+    (an action repeat)."""
+    from softlearning_tf2.checkpoints import CheckpointError
+    from softlearning_tf2.experiments.experiment import Experiment, configure_tensorflow_threads
+
+    configure_tensorflow_threads(variant["run_params"])
+    checkpoints = os.path.join(directory, "checkpoints", f"seed{seed}")
+    csv_path = os.path.join(directory, f"seed{seed}.csv")
+    existing = sorted(os.listdir(checkpoints)) if os.path.isdir(checkpoints) else []
+    experiment, rows, resumed_from = None, [], None
+    if existing:
+        try:
+            experiment = Experiment(variant)
+            resumed_from = experiment.restore_newest_readable(
+                os.path.join(checkpoints, existing[-1]), report=print)
+            rows = [row for row in read_rows(csv_path)
+                    if row[0] <= experiment.sampler.total_samples * repeat]
+        except (CheckpointError, OSError) as error:
+            print(f"seed {seed}: starting over ({error})", flush=True)
+            experiment = None
+    if experiment is None:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+        experiment, rows = Experiment(variant), []
+    config = variant["algorithm_params"]["config"]
+    learning_seconds = learning_steps = 0.0
+    start = time.perf_counter()
+    while not experiment.algorithm.done:
+        diagnostics = experiment.train_epoch()
+        environment_steps = diagnostics["timestep"] * repeat
+        if diagnostics["timestep"] - config["epoch_length"] > config["min_pool_size"]:
+            learning_steps += config["epoch_length"] * repeat  # compiling epoch left out
+            learning_seconds += diagnostics["times/sample"] + diagnostics["times/train"]
+        rows.append((environment_steps, *row_of(diagnostics)))
+        write_rows(csv_path, columns, rows)
+        experiment.save(os.path.join(checkpoints, f"checkpoint_{experiment.algorithm.epoch:06d}"))
+        print(json.dumps({"seed": seed, **dict(zip(columns, rows[-1])),
+                          "wall_s": round(time.perf_counter() - start, 1)}), flush=True)
+    experiment.close()
+    figures = {"wall_s_this_sitting": time.perf_counter() - start,
+               "resumed_from": resumed_from,
+               "environment_steps_per_s_while_learning":
+                   learning_steps / learning_seconds if learning_seconds else None,
+               "action_repeat": repeat,
+               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+               **(notes or {})}
+    with open(os.path.join(directory, f"seed{seed}.json"), "w") as file:
+        json.dump(figures, file, indent=1)
+    return figures
+
+
+def write_rows(path, columns, rows):
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(columns)
+        writer.writerows(rows)
+
+
+def read_rows(path):
+    """The CSV's rows as tuples: the step count an int, the other columns floats."""
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as file:
+        reader = csv.reader(file)
+        next(reader)
+        return [(int(row[0]), *map(float, row[1:])) for row in reader]
+
+
+def finished_seeds(directory, seeds):
+    return [seed for seed in range(seeds)
+            if os.path.exists(os.path.join(directory, f"seed{seed}.json"))]
