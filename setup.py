@@ -17,6 +17,7 @@ setup(
         "gymnasium[mujoco,classic-control]>=1.4,<1.5",
         "mujoco>=3.17,<3.18",
         "dm-control>=1.0.50,<1.1",
+        "gymnasium-robotics>=1.4.2,<1.5",
         "box2d>=2.3.10",
         "MinAtar>=1.0.15",
         "imageio>=2.30",

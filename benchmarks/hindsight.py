@@ -73,6 +73,15 @@ def row_of(diagnostics):
             diagnostics["evaluation/episode-reward-mean"])
 
 
+SUCCESS_THRESHOLD = 0.9
+
+
+def first_step_at(curve, threshold):
+    """The first evaluation's step count with a success rate of at least ``threshold``, or
+    None where none reached it."""
+    return next((row[0] for row in curve if row[1] >= threshold), None)
+
+
 def summarize(args, task_directory):
     import numpy as np
 
@@ -94,6 +103,8 @@ def summarize(args, task_directory):
             "seeds": len(seeds), "environment_steps": [row[0] for row in curves[0][:length]],
             "mean": success.mean(0).tolist(), "std": success.std(0).tolist(),
             "final_per_seed": success[:, -1].tolist(),
+            f"steps_to_{SUCCESS_THRESHOLD}_per_seed": [
+                first_step_at(curve, SUCCESS_THRESHOLD) for curve in curves],
             "final_mean": float(success[:, -1].mean()),
             "final_std": float(success[:, -1].std()),
             "environment_steps_per_s_while_learning":
@@ -154,6 +165,8 @@ def main(argv=None):
         print(json.dumps({"configuration": configuration, "seeds": curve["seeds"],
                           "final_success_mean": curve["final_mean"],
                           "final_success_std": curve["final_std"],
+                          f"steps_to_{SUCCESS_THRESHOLD}":
+                              curve[f"steps_to_{SUCCESS_THRESHOLD}_per_seed"],
                           "steps_per_s": curve["environment_steps_per_s_while_learning"]}),
               flush=True)
     return summary

@@ -7,6 +7,7 @@ from softlearning_tf2.environments.utils import validate_environment_name
 from softlearning_tf2.experiments.variants import (
     apply_overrides, default_task, get_variant, validate_variant_spec)
 from softlearning_tf2.models.utils import validate_observation_params
+from softlearning_tf2.replay_pools.utils import validate_replay_pool_params
 
 
 def get_variant_spec(args, **extra_run_params):
@@ -30,6 +31,7 @@ def get_variant_spec(args, **extra_run_params):
     variant = apply_overrides(variant, args.overrides)
     validate_variant_spec(variant)
     validate_observation_params(variant)
+    validate_replay_pool_params(variant)
     if args.num_samples > 1:
         variant["run_params"]["seed"] = tune.grid_search(
             [args.seed + index for index in range(args.num_samples)])

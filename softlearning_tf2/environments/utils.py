@@ -10,8 +10,10 @@ keyword arguments; for dm_control, ``DmControlEnvironment``'s: ``observation``,
 ``action_repeat``, ``task_kwargs``), ``pixels`` (None, or ``{"width", "height", "camera_id",
 "pixels_only"}``: rendered images under the dict key ``pixels``) and ``frame_stack``.
 """
+import contextlib
 import functools
 import importlib.util
+import io
 import warnings
 
 import gymnasium
@@ -52,7 +54,8 @@ def register_gymnasium_robotics():
         return True
     if importlib.util.find_spec("gymnasium_robotics") is None:
         return False
-    with warnings.catch_warnings():
+    # It prints a notice about its Adroit tasks on import, to stderr, and warns.
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         import gymnasium_robotics  # noqa: F401 (registers on import)
     return True

@@ -126,7 +126,10 @@ def _reporter(variant_spec):
         return TrialProgressReporter()
     parameters = {path.replace(".", "/"): path.rsplit(".", 1)[-1]
                   for path, _ in search_space_entries(variant_spec)}
-    return tune.CLIReporter(metric_columns=REPORTED_METRICS, parameter_columns=parameters,
+    metrics = dict(REPORTED_METRICS)
+    if variant_spec["replay_pool_params"]["class_name"] == "HindsightExperienceReplayPool":
+        metrics["evaluation/success-rate"] = "eval success"
+    return tune.CLIReporter(metric_columns=metrics, parameter_columns=parameters,
                             max_report_frequency=10)
 
 

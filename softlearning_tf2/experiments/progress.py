@@ -20,13 +20,17 @@ def total_timesteps(config):
 
 
 def progress_line(trial_name, result, total):
-    """``trial: timestep 3000/10000 (30%), eval return -812.4, left ~0:42``."""
+    """``trial: timestep 3000/10000 (30%), eval return -812.4, left ~0:42`` (and ``eval
+    success 70%`` on goal tasks)."""
     timestep = result.get("timestep", 0)
     parts = [f"timestep {timestep}" + (f"/{total} ({100 * timestep / total:.0f}%)"
                                        if total else "")]
     evaluation = result.get("evaluation/episode-reward-mean")
     if evaluation is not None:
         parts.append(f"eval return {evaluation:.1f}")
+    success = result.get("evaluation/success-rate")  # goal tasks
+    if success is not None:
+        parts.append(f"eval success {100 * success:.0f}%")
     elapsed = result.get("time_total_s")
     if total and timestep and elapsed:
         parts.append(f"left ~{format_duration(elapsed / timestep * max(total - timestep, 0))}")

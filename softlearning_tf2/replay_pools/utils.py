@@ -1,3 +1,4 @@
+from softlearning_tf2.environments.utils import is_goal_environment
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import (
     HindsightExperienceReplayPool)
 from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
@@ -22,3 +23,25 @@ def get_replay_pool_from_variant(variant, environment, seed=None):
         observation_layout=layout,
         action_shape=environment.action_space.shape,
         action_dtype="int32" if environment.discrete_actions else "float32", seed=seed, **goal)
+
+
+def validate_replay_pool_params(variant):
+    """Checks what the pool's builder would refuse inside a trial, before any trial starts:
+    relabelling needs a goal task, and relabelling settings need the relabelling pool."""
+    params = variant["replay_pool_params"]
+    class_name = params["class_name"]
+    if class_name not in REPLAY_POOL_CLASSES:
+        raise ValueError(f"unknown replay pool class_name {class_name!r}; valid choices: "
+                         f"{', '.join(sorted(REPLAY_POOL_CLASSES))}")
+    environment = variant["environment_params"]["training"]
+    name = f"{environment['domain']}-{environment['task']}"
+    if class_name == "HindsightExperienceReplayPool" and not is_goal_environment(
+            environment["universe"], environment["domain"], environment["task"]):
+        raise ValueError(f"HindsightExperienceReplayPool relabels goals; {name} is not a goal "
+                         f"task (dict observations with achieved_goal and desired_goal, and "
+                         f"compute_reward)")
+    relabelling = sorted(key for key in params["config"] if key.startswith("relabel_"))
+    if class_name != "HindsightExperienceReplayPool" and relabelling:
+        raise ValueError(f"{', '.join(relabelling)} belong to HindsightExperienceReplayPool, "
+                         f"not {class_name}; to train without relabelling keep the pool and "
+                         f"set replay_pool_params.config.relabel_probability=0")

@@ -48,12 +48,13 @@ def get_parser(prog=PROG):
 
 def simulate(actor, num_rollouts, max_path_length, seed=None, renderer=None):
     """Runs the episodes on the raw environment, printing one line each; returns (returns,
-    lengths) arrays."""
+    lengths, successes) arrays (successes empty where the environment reports none)."""
     from tqdm import tqdm
 
+    from softlearning_tf2.samplers.simple_sampler import path_success
     from softlearning_tf2.samplers.utils import rollout
 
-    returns, lengths = [], []
+    returns, lengths, successes = [], [], []
     episodes = tqdm(range(num_rollouts), desc="rollouts", unit="episode", file=sys.stderr,
                     disable=None, leave=False)
     for index in episodes:
@@ -64,9 +65,13 @@ def simulate(actor, num_rollouts, max_path_length, seed=None, renderer=None):
             renderer.send_episode(reset_seed, path["actions"], path["return"])
         returns.append(path["return"])
         lengths.append(path["length"])
+        success = path_success(path["infos"][-1])
+        outcome = "" if success is None else f", {'success' if success else 'failure'}"
+        if success is not None:
+            successes.append(success)
         episodes.write(f"episode {index + 1}: return {path['return']:.6f}, length "
-                       f"{path['length']}", file=sys.stdout)
-    return np.array(returns), np.array(lengths)
+                       f"{path['length']}{outcome}", file=sys.stdout)
+    return np.array(returns), np.array(lengths), np.array(successes)
 
 
 def _main(argv):
@@ -97,8 +102,8 @@ def _main(argv):
     print(f"simulate_policy: {actor.description} on {actor.environment.environment_id}, "
           f"{mode}, seed {seed}", flush=True)
     try:
-        returns, lengths = simulate(actor, args.num_rollouts, args.max_path_length, seed,
-                                    renderer)
+        returns, lengths, successes = simulate(actor, args.num_rollouts, args.max_path_length,
+                                               seed, renderer)
     except BaseException:
         if renderer is not None:
             renderer.terminate()
@@ -107,7 +112,8 @@ def _main(argv):
         actor.environment.close()
     print(f"mean return {returns.mean():.6f} (std {returns.std():.6f}, min {returns.min():.6f}, "
           f"max {returns.max():.6f}), mean length {lengths.mean():.1f} over {len(returns)} "
-          f"episodes", flush=True)
+          f"episodes" + (f", success rate {successes.mean():.3f}" if len(successes) else ""),
+          flush=True)
     if renderer is not None:
         try:
             frames, diverged = renderer.close()

@@ -114,3 +114,42 @@ def test_nonfinite_transitions_can_be_dropped_and_counted():
     assert pool.size == 8 and np.all(np.isfinite(pool.fields["rewards"][:8]))
     assert np.all(np.isfinite(pool.fields["next_observations"][:8]))
     assert sampler.get_diagnostics()["nonfinite-transitions-dropped"] == 2
+
+
+def test_goal_tasks_report_success_and_tell_the_pool_where_paths_end():
+    """GoalPoint's last-step ``is_success`` becomes the success rates; every path end (time
+    limit or max_path_length) reaches the pool's ``end_episode``."""
+    import softlearning_tf2.environments  # noqa: F401 (registers GoalPoint)
+
+    class CountingPool(SimpleReplayPool):
+        ends = []
+
+        def end_episode(self):
+            CountingPool.ends.append(self.samples_added)
+
+    environment = GymnasiumAdapter("GoalPoint", "Reach-v0")
+    pool = CountingPool(observation_layout=environment.observation_layout, action_shape=(2,),
+                        max_size=1000)
+
+    class TowardsGoal:  # the straight line, 0.1 per step: every path that can, succeeds
+        def action(self, observation):
+            step = (observation["desired_goal"] - observation["achieved_goal"]) / 0.1
+            return np.clip(step, -1, 1)
+
+    sampler = SimpleSampler(max_path_length=40)
+    sampler.initialize(environment, TowardsGoal(), pool, seed=0)
+    for _ in range(200):
+        sampler.sample()
+    assert CountingPool.ends == [40, 80, 120, 160, 200]
+    diagnostics = sampler.get_diagnostics()
+    # Start and goal are at most 2.83 apart: 29 steps reach any goal.
+    assert diagnostics["success-rate"] == diagnostics["success-rate-recent"] == 1.0
+    state = sampler.state_dict()
+    assert state["recent_successes"] == [1.0] * 5
+    sampler.load_state_dict(state)
+    assert sampler.get_diagnostics()["success-rate-recent"] == 1.0
+
+
+def test_tasks_without_success_report_no_success_rate():
+    sampler, _ = run_sampler("Pendulum", "v1", 250, max_path_length=1000)
+    assert not any("success" in key for key in sampler.get_diagnostics())

@@ -136,6 +136,10 @@ def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
      "unknown relabel_strategy 'futur'; valid choices: future, final, episode, random"),
     (["--domain", "GoalPoint", "--set", "replay_pool_params.config.relabel_probability=1.5"],
      "relabel_probability must be in [0, 1], got 1.5"),
+    (["--set", "replay_pool_params.class_name=HindsightExperienceReplayPool"],
+     "Pendulum-v1 is not a goal task"),
+    (["--domain", "GoalPoint", "--set", "replay_pool_params.class_name=SimpleReplayPool"],
+     "set replay_pool_params.config.relabel_probability=0"),
     (["--algorithm", "SACV", "--domain", "CartPole"],
      "SACV trains on Box action spaces; CartPole-v1 has Discrete actions"),
 ])
@@ -226,3 +230,39 @@ def test_image_observations_through_tune_checkpoints_and_simulate(run_cli, tmp_p
                              "--max-path-length", "10", "--deterministic", "--seed", "0")
     assert code == 0, err[-3000:]
     assert "return" in out
+
+
+def test_a_search_over_relabelling_settings_on_a_goal_task(run_cli, tmp_path):
+    """GoalPoint through the CLI: a Tune grid over the relabelling strategy, success rates in
+    progress.csv and on the terminal, the pool's episodes in its checkpoint chunk, and
+    simulate_policy's success rate."""
+    import numpy as np
+
+    code, out, err = run_cli(
+        "run_example_local", "examples.development", "--domain", "GoalPoint",
+        "--exp-name", "tiny", "--seed", "1", "--local-dir", tmp_path,
+        "--checkpoint-frequency", "1", *TINY_FLAGS,
+        "--set", "algorithm_params.config.epoch_length=100",
+        "--set", "algorithm_params.config.eval_n_episodes=2",
+        "--set", "replay_pool_params.config.relabel_strategy=grid:future,final")
+    assert code == 0, out[-3000:] + err[-3000:]
+    trial_dirs = sorted(path for path in glob.glob(str(
+        tmp_path / "gymnasium" / "GoalPoint" / "Reach-v0" / "*-tiny" / "*"))
+        if os.path.isdir(path))
+    assert len(trial_dirs) == 2
+    strategies = set()
+    for trial_dir in trial_dirs:
+        with open(os.path.join(trial_dir, "params.json")) as file:
+            strategies.add(json.load(file)["replay_pool_params"]["config"]["relabel_strategy"])
+        rows = read_progress(trial_dir)
+        assert [int(row["timestep"]) for row in rows] == [100, 200]
+        assert all(0 <= float(row["evaluation/success-rate"]) <= 1 for row in rows)
+    assert strategies == {"future", "final"}
+    assert "eval success" in out
+    checkpoint = sorted(glob.glob(os.path.join(trial_dirs[0], "checkpoint_*")))[-1]
+    with np.load(os.path.join(checkpoint, "replay_pool_chunk.npz")) as chunk:
+        np.testing.assert_array_equal(chunk["episode_starts"], np.repeat([100, 150], 50))
+    code, out, err = run_cli("simulate_policy", checkpoint, "--num-rollouts", "3",
+                             "--deterministic", "--seed", "0")
+    assert code == 0, err[-3000:]
+    assert "success rate" in out and out.count("episode ") >= 3
