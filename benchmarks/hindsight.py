@@ -13,8 +13,8 @@ info says so (``is_success``, or ``success`` in gymnasium-robotics' mazes).
 
 Seeds train through ``benchmarks.resumable`` (checkpoints after every evaluation; the same
 command continues a cut-off seed and skips finished ones). Output under
-``{output}/{domain}-{task}/{configuration}/``: ``seed{N}.csv`` (environment steps, success rate,
-return) and ``seed{N}.json``. Curves of Stable-Baselines3 written by ``benchmarks/sb3_her.py``
+``{output}/{domain}-{task}/{configuration}/`` (``SQL-{configuration}`` for SQL): ``seed{N}.csv``
+(environment steps, success rate, return) and ``seed{N}.json``. Curves of Stable-Baselines3 written by ``benchmarks/sb3_her.py``
 into ``sb3-future/`` of the same task directory are drawn beside. At the end ``summary.json``
 and ``success.png`` in the task directory, and one JSON line per configuration.
 """
@@ -82,12 +82,18 @@ def first_step_at(curve, threshold):
     return next((row[0] for row in curve if row[1] >= threshold), None)
 
 
+def run_directory(algorithm, configuration):
+    """``future`` for SAC, ``SQL-future`` for SQL: both algorithms' runs in one task folder."""
+    return configuration if algorithm == "SAC" else f"{algorithm}-{configuration}"
+
+
 def summarize(args, task_directory):
     import numpy as np
 
-    summary = {"domain": args.domain, "task": args.task, "algorithm": args.algorithm,
-               "configurations": {}}
-    for configuration in [*CONFIGURATIONS, SB3_CONFIGURATION]:
+    summary = {"domain": args.domain, "task": args.task, "configurations": {}}
+    runs = [run_directory(algorithm, configuration) for algorithm in ("SAC", "SQL")
+            for configuration in CONFIGURATIONS]
+    for configuration in [*runs, SB3_CONFIGURATION]:
         directory = os.path.join(task_directory, configuration)
         seeds = finished_seeds(directory, args.seeds) if os.path.isdir(directory) else []
         if not seeds:
@@ -113,9 +119,15 @@ def summarize(args, task_directory):
     return summary
 
 
-LABELS = {"none": "SAC, no relabelling", "future": "SAC + HER (future, k = 4)",
-          "final": "SAC + HER (final)", "episode": "SAC + HER (episode)",
-          "random": "SAC + HER (random)", SB3_CONFIGURATION: "Stable-Baselines3 SAC + HER (future, k = 4)"}
+STRATEGY_LABELS = {"none": "no relabelling", "future": "HER future, k = 4",
+                   "final": "HER final", "episode": "HER episode", "random": "HER random"}
+
+
+def label_of(configuration):
+    if configuration == SB3_CONFIGURATION:
+        return "Stable-Baselines3 SAC, HER future, k = 4"
+    algorithm, _, strategy = configuration.rpartition("-")
+    return f"{algorithm or 'SAC'}, {STRATEGY_LABELS[strategy]}"
 
 
 def draw(summary, path):
@@ -129,9 +141,7 @@ def draw(summary, path):
     for configuration, curve in summary["configurations"].items():
         steps = np.array(curve["environment_steps"]) / 1000
         mean, std = np.array(curve["mean"]), np.array(curve["std"])
-        label = LABELS[configuration].replace("SAC", summary["algorithm"], 1) \
-            if configuration != SB3_CONFIGURATION else LABELS[configuration]
-        ax.plot(steps, mean, label=f"{label} ({curve['seeds']} seeds)")
+        ax.plot(steps, mean, label=f"{label_of(configuration)} ({curve['seeds']} seeds)")
         ax.fill_between(steps, np.clip(mean - std, 0, 1), np.clip(mean + std, 0, 1), alpha=0.2)
     ax.set_xlabel("environment steps (thousands; warm-up included)")
     ax.set_ylabel("evaluation success rate (deterministic, mean over seeds)")
@@ -149,7 +159,8 @@ def main(argv=None):
     task_directory = os.path.join(args.output_dir, f"{args.domain}-{args.task}")
     if not args.redraw:
         for configuration in args.relabel:
-            directory = os.path.join(task_directory, configuration)
+            directory = os.path.join(task_directory,
+                                     run_directory(args.algorithm, configuration))
             os.makedirs(directory, exist_ok=True)
             for seed in range(args.seeds):
                 if not os.path.exists(os.path.join(directory, f"seed{seed}.json")):

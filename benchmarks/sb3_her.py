@@ -30,6 +30,24 @@ from stable_baselines3.common.callbacks import BaseCallback
 gymnasium.register_envs(gymnasium_robotics)
 
 
+def load_robotics_compatibility():
+    """The project's fix of gymnasium-robotics' joint helpers (the Fetch tasks fail to reset
+    without it), loaded by path: the project itself is not installed here."""
+    import importlib.util
+
+    from gymnasium_robotics.utils import mujoco_utils
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "softlearning_tf2", "environments", "robotics_compatibility.py")
+    spec = importlib.util.spec_from_file_location("robotics_compatibility", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.patch_joint_helpers(mujoco_utils)
+
+
+load_robotics_compatibility()
+
+
 def success_of(info):
     for key in ("is_success", "success"):
         if key in info:

@@ -49,7 +49,8 @@ register_minatar()
 def register_gymnasium_robotics():
     """Registers gymnasium-robotics' tasks (PointMaze, AntMaze, Fetch, ...) by importing the
     package, where it is installed; only when a domain is not found otherwise, since the
-    import takes a while and warns about tasks this project does not use."""
+    import takes a while and warns about tasks this project does not use. Its Fetch tasks
+    get the joint helpers of ``robotics_compatibility`` (they fail to reset otherwise)."""
     if "PointMaze_UMaze-v3" in gymnasium.registry:
         return True
     if importlib.util.find_spec("gymnasium_robotics") is None:
@@ -58,6 +59,10 @@ def register_gymnasium_robotics():
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         import gymnasium_robotics  # noqa: F401 (registers on import)
+        from gymnasium_robotics.utils import mujoco_utils
+    from softlearning_tf2.environments.robotics_compatibility import patch_joint_helpers
+
+    patch_joint_helpers(mujoco_utils)  # the Fetch tasks reset beside MuJoCo 3.17
     return True
 
 

@@ -142,6 +142,7 @@ DOMAIN_PARAMS = {
     ("gymnasium", "GoalPoint"): {"max_path_length": 50, "n_epochs": 30,
                                  "n_initial_exploration_steps": 1000},
     ("gymnasium", "PointMaze_UMaze"): {"max_path_length": 300, "n_epochs": 100},
+    ("gymnasium", "FetchReach"): {"max_path_length": 50, "n_epochs": 20},
     # dm_control: 1000-step episodes; a 5000-step random warm-up (pytorch_sac's seed steps,
     # behind the DrQ paper's SAC-from-states row).
     ("dm_control", None): {"max_path_length": 1000, "n_epochs": 100,
@@ -195,6 +196,7 @@ DEFAULT_TASKS = {
     ("gymnasium", "PixelPoint"): "Reach-v0",
     ("gymnasium", "GoalPoint"): "Reach-v0",
     ("gymnasium", "PointMaze_UMaze"): "v3",
+    ("gymnasium", "FetchReach"): "v4",
     ("dm_control", "cartpole"): "swingup",
     ("dm_control", "cheetah"): "run",
     ("dm_control", "walker"): "walk",
