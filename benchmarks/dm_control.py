@@ -21,7 +21,8 @@ import argparse
 import json
 import os
 
-from benchmarks.resumable import finished_seeds, read_rows, train_seed, write_rows
+from benchmarks.resumable import (
+    finished_seeds, read_rows, save_figure, train_seed, write_rows)
 
 # Evaluation return at 100k and 500k environment steps, mean ± std (CURL arXiv:2004.04136 and
 # DrQ arXiv:2004.13649, Table 1 of each).
@@ -128,15 +129,12 @@ def draw(summary, path):
     for offset, (label, value, spread) in zip(offsets, summary["published"]):
         ax.errorbar(PUBLISHED_STEPS / 1000 + offset, value, yerr=spread, fmt="o", capsize=4,
                     label=f"{label}: {value} ± {spread}")
-    ax.set_xlabel("environment steps (thousands; warm-up included)")
-    ax.set_ylabel("evaluation return (deterministic, 10 episodes)")
     ax.set_ylim(0, 1000)
-    ax.set_title(f"dm_control {summary['task']} from {summary['observation']}")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, ax, path,
+                title=f"dm_control {summary['task']} from {summary['observation']}",
+                xlabel="environment steps (thousands; warm-up included)",
+                ylabel="evaluation return (deterministic, 10 episodes)",
+                legend_location="upper left")
 
 
 def main(argv=None):

@@ -22,7 +22,7 @@ import argparse
 import json
 import os
 
-from benchmarks.resumable import finished_seeds, read_rows, train_seed
+from benchmarks.resumable import finished_seeds, read_rows, save_figure, train_seed
 
 CONFIGURATIONS = ("none", "future", "final", "episode", "random")
 COLUMNS = ("environment_steps", "evaluation_success_rate", "evaluation_return")
@@ -58,7 +58,7 @@ def build_variant(args, seed, configuration):
     variant = get_variant(args.algorithm, "gymnasium", args.domain, args.task, seed)
     if variant["replay_pool_params"]["class_name"] != "HindsightExperienceReplayPool":
         raise SystemExit(f"{args.domain}-{args.task} is not a goal task")
-    relabelling = ([f"replay_pool_params.config.relabel_probability=0"]
+    relabelling = (["replay_pool_params.config.relabel_probability=0"]
                    if configuration == "none"
                    else [f"replay_pool_params.config.relabel_strategy={configuration}"])
     variant = apply_overrides(variant, relabelling + args.overrides)
@@ -143,15 +143,11 @@ def draw(summary, path):
         mean, std = np.array(curve["mean"]), np.array(curve["std"])
         ax.plot(steps, mean, label=f"{label_of(configuration)} ({curve['seeds']} seeds)")
         ax.fill_between(steps, np.clip(mean - std, 0, 1), np.clip(mean + std, 0, 1), alpha=0.2)
-    ax.set_xlabel("environment steps (thousands; warm-up included)")
-    ax.set_ylabel("evaluation success rate (deterministic, mean over seeds)")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"{summary['domain']}-{summary['task']}: hindsight relabelling")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, ax, path,
+                title=f"{summary['domain']}-{summary['task']}: hindsight relabelling",
+                xlabel="environment steps (thousands; warm-up included)",
+                ylabel="evaluation success rate (deterministic, mean over seeds)")
 
 
 def main(argv=None):

@@ -88,3 +88,17 @@ def read_rows(path):
 def finished_seeds(directory, seeds):
     return [seed for seed in range(seeds)
             if os.path.exists(os.path.join(directory, f"seed{seed}.json"))]
+
+
+def save_figure(figure, ax, path, *, title, xlabel, ylabel, legend_location="best"):
+    """The benchmarks' figure finish: labels, grid, legend, saved at 100 dpi and closed."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc=legend_location)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

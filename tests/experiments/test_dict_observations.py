@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from softlearning_tf2 import Experiment
 from softlearning_tf2.scripts import simulate_policy
+from tests.experiments.resume_checks import save_restore_and_compare
 from tests.policies.test_export import LOADER_PREAMBLE
 
 pytestmark = pytest.mark.integration  # Experiments, child processes
@@ -57,16 +58,7 @@ def test_each_key_keeps_its_shape_and_dtype_through_sampler_and_pool():
 def test_resume_with_image_observations_is_bit_exact(tmp_path, sharing):
     experiment = pixel_point(**{"observation_params.encoder_sharing": sharing})
     experiment.train(2)
-    experiment.save(str(tmp_path / "checkpoint_000002"))
-    expected = experiment.train(1)[0]
-    restored = Experiment.load(str(tmp_path / "checkpoint_000002"))
-    actual = restored.train(1)[0]
-    for key, value in expected.items():
-        if not key.startswith("times/"):
-            assert actual[key] == value, key
-    for mine, theirs in zip(experiment.algorithm.checkpointables()[0]["Q_0"].get_weights(),
-                            restored.algorithm.checkpointables()[0]["Q_0"].get_weights()):
-        np.testing.assert_array_equal(mine, theirs)
+    save_restore_and_compare(experiment, tmp_path / "checkpoint_000002")
     optimizers = experiment.algorithm.checkpointables()[1]
     assert ("Q_shared" in optimizers) == (sharing == "critic")
 
