@@ -147,7 +147,7 @@ def draw(summary, path):
     save_figure(figure, ax, path,
                 title=f"{summary['domain']}-{summary['task']}: hindsight relabelling",
                 xlabel="environment steps (thousands; warm-up included)",
-                ylabel="evaluation success rate (deterministic, mean over seeds)")
+                ylabel="evaluation success rate (mean over seeds)")
 
 
 def main(argv=None):
