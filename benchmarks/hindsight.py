@@ -15,8 +15,10 @@ Seeds train through ``benchmarks.resumable`` (checkpoints after every evaluation
 command continues a cut-off seed and skips finished ones). Output under
 ``{output}/{domain}-{task}/{configuration}/`` (``SQL-{configuration}`` for SQL): ``seed{N}.csv``
 (environment steps, success rate, return) and ``seed{N}.json``. Curves of Stable-Baselines3 written by ``benchmarks/sb3_her.py``
-into ``sb3-future/`` of the same task directory are drawn beside. At the end ``summary.json``
-and ``success.png`` in the task directory, and one JSON line per configuration.
+into ``sb3-future/`` of the same task directory are drawn beside. At the end, in the task
+directory: ``summary.json``, ``success.png`` (with and without relabelling, SB3 beside) and,
+where SAC ran more than two configurations, ``strategies.png``; one JSON line per
+configuration.
 """
 import argparse
 import json
@@ -130,7 +132,7 @@ def label_of(configuration):
     return f"{algorithm or 'SAC'}, {STRATEGY_LABELS[strategy]}"
 
 
-def draw(summary, path):
+def draw(summary, path, configurations, title):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -138,14 +140,14 @@ def draw(summary, path):
     import numpy as np
 
     figure, ax = plt.subplots(figsize=(6.4, 4.2))
-    for configuration, curve in summary["configurations"].items():
+    for configuration in configurations:
+        curve = summary["configurations"][configuration]
         steps = np.array(curve["environment_steps"]) / 1000
         mean, std = np.array(curve["mean"]), np.array(curve["std"])
         ax.plot(steps, mean, label=f"{label_of(configuration)} ({curve['seeds']} seeds)")
         ax.fill_between(steps, np.clip(mean - std, 0, 1), np.clip(mean + std, 0, 1), alpha=0.2)
     ax.set_ylim(-0.02, 1.02)
-    save_figure(figure, ax, path,
-                title=f"{summary['domain']}-{summary['task']}: hindsight relabelling",
+    save_figure(figure, ax, path, title=f"{summary['domain']}-{summary['task']}: {title}",
                 xlabel="environment steps (thousands; warm-up included)",
                 ylabel="evaluation success rate (mean over seeds)")
 
@@ -167,7 +169,16 @@ def main(argv=None):
         raise SystemExit(f"no finished seed under {task_directory}")
     with open(os.path.join(task_directory, "summary.json"), "w") as file:
         json.dump(summary, file, indent=1)
-    draw(summary, os.path.join(task_directory, "success.png"))
+    # success.png: relabelling or not (and SB3); strategies.png: SAC's strategies side by side.
+    drawn = summary["configurations"]
+    main_runs = [name for name in drawn if name.rpartition("-")[2] in ("none", "future")]
+    if main_runs:
+        draw(summary, os.path.join(task_directory, "success.png"), main_runs,
+             "hindsight relabelling")
+    strategies = [name for name in CONFIGURATIONS if name in drawn]
+    if len(strategies) > 2:
+        draw(summary, os.path.join(task_directory, "strategies.png"), strategies,
+             "relabelling strategies")
     for configuration, curve in summary["configurations"].items():
         print(json.dumps({"configuration": configuration, "seeds": curve["seeds"],
                           "final_success_mean": curve["final_mean"],

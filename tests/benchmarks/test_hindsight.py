@@ -36,6 +36,7 @@ def test_the_summary_reads_every_configuration_and_the_first_step_at_90_percent(
     task = tmp_path / "GoalPoint-Reach-v0"
     curves = {"none": [[0.0, 0.2, 0.5], [0.0, 0.0, 0.1]],
               "future": [[0.3, 0.95, 1.0], [0.5, 0.8, 0.9]],
+              "final": [[0.0, 0.5, 1.0], [0.0, 0.6, 1.0]],
               "sb3-future": [[0.1, 0.9, 1.0], [0.0, 0.4, 0.7]]}
     for configuration, seeds in curves.items():
         (task / configuration).mkdir(parents=True)
@@ -48,9 +49,10 @@ def test_the_summary_reads_every_configuration_and_the_first_step_at_90_percent(
                            "environment_steps_per_s_while_learning": 100.0}, file)
     summary = hindsight.main(["--redraw", "--seeds", "2", "--output-dir", str(tmp_path)])
     configurations = summary["configurations"]
-    assert list(configurations) == ["none", "future", "sb3-future"]
+    assert list(configurations) == ["none", "future", "final", "sb3-future"]
     assert configurations["none"]["final_mean"] == pytest.approx(0.3)
     assert configurations["future"]["steps_to_0.9_per_seed"] == [2000, 3000]
     assert configurations["none"]["steps_to_0.9_per_seed"] == [None, None]
     assert configurations["sb3-future"]["mean"] == pytest.approx([0.05, 0.65, 0.85])
     assert (task / "success.png").stat().st_size > 0
+    assert (task / "strategies.png").stat().st_size > 0  # none, future and final of SAC
