@@ -17,12 +17,11 @@ Per seed: ``seed{N}.csv`` (environment steps, evaluation return), ``seed{N}.json
 environment steps/s while learning, peak resident memory). At the end: ``summary.json`` and
 ``learning.png`` (mean and spread over seeds, published points drawn), and one JSON line.
 """
-import argparse
 import json
 import os
 
 from benchmarks.resumable import (
-    finished_seeds, read_rows, save_figure, train_seed, write_rows)
+    finished_seeds, learning_benchmark_parser, read_rows, save_figure, train_seed, write_rows)
 
 # Evaluation return at 100k and 500k environment steps, mean ± std (CURL arXiv:2004.04136 and
 # DrQ arXiv:2004.13649, Table 1 of each).
@@ -37,20 +36,13 @@ PUBLISHED_STEPS = 100_000
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = learning_benchmark_parser(
+        __doc__.split("\n")[0], steps=100_000, eval_every=10_000,
+        output_dir="benchmark_results/dm_control", figure="learning.png",
+        steps_help="environment (control) steps, warm-up included")
     parser.add_argument("--task", default="cartpole-swingup", help="DOMAIN-TASK of the suite")
     parser.add_argument("--observation", default="states", choices=("states", "pixels"))
-    parser.add_argument("--steps", type=int, default=100_000,
-                        help="environment (control) steps, warm-up included")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--eval-every", type=int, default=10_000)
-    parser.add_argument("--eval-episodes", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="variant override, as in the CLI's --set")
-    parser.add_argument("--output-dir", default="benchmark_results/dm_control")
-    parser.add_argument("--redraw", action="store_true",
-                        help="train nothing: rebuild summary.json and learning.png")
     return parser.parse_args(argv)
 
 

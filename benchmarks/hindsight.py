@@ -20,11 +20,11 @@ directory: ``summary.json``, ``success.png`` (with and without relabelling, SB3 
 where SAC ran more than two configurations, ``strategies.png``; one JSON line per
 configuration.
 """
-import argparse
 import json
 import os
 
-from benchmarks.resumable import finished_seeds, read_rows, save_figure, train_seed
+from benchmarks.resumable import (
+    finished_seeds, learning_benchmark_parser, read_rows, save_figure, train_seed)
 
 CONFIGURATIONS = ("none", "future", "final", "episode", "random")
 COLUMNS = ("environment_steps", "evaluation_success_rate", "evaluation_return")
@@ -32,21 +32,14 @@ SB3_CONFIGURATION = "sb3-future"  # written by benchmarks/sb3_her.py
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = learning_benchmark_parser(
+        __doc__.split("\n")[0], steps=30_000, eval_every=1000,
+        output_dir="benchmark_results/hindsight", figure="the figures")
     parser.add_argument("--domain", default="GoalPoint")
     parser.add_argument("--task", default="Reach-v0")
     parser.add_argument("--algorithm", default="SAC", choices=("SAC", "SQL"))
     parser.add_argument("--relabel", action="append", choices=CONFIGURATIONS,
                         help="configurations to run (repeatable; default: none and future)")
-    parser.add_argument("--steps", type=int, default=30_000, help="environment steps")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--eval-every", type=int, default=1000)
-    parser.add_argument("--eval-episodes", type=int, default=10)
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="variant override, as in the CLI's --set")
-    parser.add_argument("--output-dir", default="benchmark_results/hindsight")
-    parser.add_argument("--redraw", action="store_true",
-                        help="train nothing: rebuild summary.json and success.png")
     args = parser.parse_args(argv)
     args.relabel = args.relabel or ["none", "future"]
     if args.steps % args.eval_every:

@@ -6,6 +6,7 @@ readable one, or starts over where none is readable. After every epoch one row g
 ``seed{N}.csv``; at the end ``seed{N}.json`` holds wall time, environment steps/s while
 learning and peak resident memory (its presence marks the seed finished).
 """
+import argparse
 import csv
 import json
 import os
@@ -102,3 +103,20 @@ def save_figure(figure, ax, path, *, title, xlabel, ylabel, legend_location="bes
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+def learning_benchmark_parser(description, *, steps, eval_every, output_dir, figure,
+                              steps_help="environment steps"):
+    """The flags every learning benchmark shares: steps, seeds, evaluation, overrides,
+    output directory, and ``--redraw`` (rebuild the summary and ``figure`` only)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--steps", type=int, default=steps, help=steps_help)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--eval-every", type=int, default=eval_every)
+    parser.add_argument("--eval-episodes", type=int, default=10)
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="variant override, as in the CLI's --set")
+    parser.add_argument("--output-dir", default=output_dir)
+    parser.add_argument("--redraw", action="store_true",
+                        help=f"train nothing: rebuild summary.json and {figure}")
+    return parser
