@@ -14,6 +14,7 @@ from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 from softlearning_tf2.environments.utils import has_discrete_actions, is_goal_environment
+from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import DEFAULT_RELABEL_K
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
 
@@ -181,7 +182,7 @@ PIXEL_ALGORITHM_CONFIG = {"batch_size": 128, "policy_lr": 1e-3, "Q_lr": 1e-3,
 # Goal tasks (GoalEnv convention, ``is_goal_environment``): hindsight relabelling with the
 # paper's strategy, "future" with k = 4 relabelled goals per real one (arXiv:1707.01495); the
 # success rate is measured over 10 evaluation episodes.
-HINDSIGHT_POOL_CONFIG = {"relabel_strategy": "future", "relabel_k": 4,
+HINDSIGHT_POOL_CONFIG = {"relabel_strategy": "future", "relabel_k": DEFAULT_RELABEL_K,
                          "relabel_probability": None}  # a probability, where set, replaces k
 GOAL_EVAL_EPISODES = 10
 
