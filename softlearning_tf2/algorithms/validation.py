@@ -7,9 +7,6 @@ rather than a failed trial.
 import math
 from numbers import Number
 
-from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import (
-    check_relabel_strategy)
-
 POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_n_steps",
                      "batch_size", "target_update_interval", "value_n_particles",
                      "kernel_n_particles", "max_size", "max_path_length")
@@ -34,14 +31,20 @@ RULES = {
 }
 
 
+# Settings that take one of a few names.
+RELABEL_STRATEGIES = ("future", "final", "episode", "random")
+CHOICES = {"relabel_strategy": RELABEL_STRATEGIES}
+
+
 def check_hyperparameters(**values):
     """Raises ValueError naming the first value outside its range.
 
     Unknown names pass, and None (an argument's "use the default") passes.
     """
     for name, value in values.items():
-        if name == "relabel_strategy":
-            check_relabel_strategy(value)
+        if name in CHOICES and value not in CHOICES[name]:
+            raise ValueError(f"unknown {name} {value!r}; valid choices: "
+                             f"{', '.join(CHOICES[name])}")
         if name not in RULES or value is None:
             continue
         description, valid = RULES[name]

@@ -33,29 +33,22 @@ transition, so one draw of ``n * K`` transitions relabels exactly as ``K`` draws
 """
 import numpy as np
 
+from softlearning_tf2.algorithms.validation import RELABEL_STRATEGIES, check_hyperparameters
 from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
 
-RELABEL_STRATEGIES = ("future", "final", "episode", "random")
+__all__ = ["DEFAULT_RELABEL_K", "HindsightExperienceReplayPool", "RELABEL_STRATEGIES",
+           "relabel_probability_of"]
+
 DEFAULT_RELABEL_K = 4
-
-
-def check_relabel_strategy(strategy):
-    if strategy not in RELABEL_STRATEGIES:
-        raise ValueError(f"unknown relabel_strategy {strategy!r}; valid choices: "
-                         f"{', '.join(RELABEL_STRATEGIES)}")
 
 
 def relabel_probability_of(relabel_k=None, relabel_probability=None):
     """The probability of relabelling a drawn transition: ``relabel_probability`` where given,
     else 1 - 1 / (1 + k) (k = ``relabel_k``, default 4)."""
+    check_hyperparameters(relabel_k=relabel_k, relabel_probability=relabel_probability)
     if relabel_probability is not None:
-        probability = float(relabel_probability)
-        if not 0.0 <= probability <= 1.0:
-            raise ValueError(f"relabel_probability must be in [0, 1], got {relabel_probability}")
-        return probability
+        return float(relabel_probability)
     k = DEFAULT_RELABEL_K if relabel_k is None else relabel_k
-    if isinstance(k, bool) or not float(k).is_integer() or k < 0:
-        raise ValueError(f"relabel_k must be a non-negative integer, got {relabel_k!r}")
     return 1.0 - 1.0 / (1.0 + k)
 
 
@@ -71,7 +64,7 @@ class HindsightExperienceReplayPool(SimpleReplayPool):
                  relabel_probability=None, achieved_goal_key="achieved_goal",
                  desired_goal_key="desired_goal", seed=None, **pool_kwargs):
         super().__init__(seed=seed, **pool_kwargs)
-        check_relabel_strategy(relabel_strategy)
+        check_hyperparameters(relabel_strategy=relabel_strategy)
         layout = self.observation_layout or {}
         missing = [key for key in (achieved_goal_key, desired_goal_key) if key not in layout]
         if missing or not callable(getattr(goal_environment, "compute_reward", None)):
@@ -132,9 +125,7 @@ class HindsightExperienceReplayPool(SimpleReplayPool):
 
     def last_n_batch(self, n):
         batch = super().last_n_batch(n)
-        n = min(n, self.size)
-        rows = (self.pointer - n + np.arange(n)) % self.max_size
-        batch["episode_starts"] = self.episode_starts[rows]
+        batch["episode_starts"] = self.episode_starts[self.last_n_rows(n)]
         return batch
 
     # -- Relabelling ---------------------------------------------------------------------------

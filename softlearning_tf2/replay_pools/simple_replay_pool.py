@@ -217,11 +217,14 @@ class SimpleReplayPool:
         """A uniformly drawn batch (with replacement) of the stored transitions."""
         return self.batch_by_indices(self.random_indices(batch_size))
 
+    def last_n_rows(self, n):
+        """The ring rows of the ``n`` most recently added transitions, oldest first."""
+        n = min(n, self._size)
+        return (self._pointer - n + np.arange(n)) % self._max_size
+
     def last_n_batch(self, n):
         """The ``n`` most recently added transitions, oldest first."""
-        n = min(n, self._size)
-        indices = (self._pointer - n + np.arange(n)) % self._max_size
-        return self.batch_by_indices(indices)
+        return self.batch_by_indices(self.last_n_rows(n))
 
     # -- State ---------------------------------------------------------------------------------
     @property
