@@ -70,6 +70,10 @@ def instrument_phases(algorithm):
     policy.action = timed("act", policy.action)
     sampler.environment.step = timed("env_step", sampler.environment.step)
     pool.add_sample = timed("pool_add", pool.add_sample)
+    if algorithm._fuse_environment_steps:  # one call per step: store, update, next action
+        algorithm._environment_step_call = timed("step_call",
+                                                 algorithm._environment_step_call)
+        return seconds
     pool.random_batch = timed("batch_gather", pool.random_batch)
     algorithm._training_batch = timed("batch", algorithm._training_batch)
     algorithm._stacked_training_batches = timed("batch", algorithm._stacked_training_batches)
@@ -82,7 +86,8 @@ def phase_breakdown(seconds, loop_wall, steps):
     """Milliseconds per environment step of each phase, ``batch_to_tensors`` split off
     ``batch``, and ``python_glue``: the loop's time outside every phase."""
     phases = dict(seconds)
-    phases["batch_to_tensors"] = phases.pop("batch") - phases["batch_gather"]
+    if "batch" in phases:
+        phases["batch_to_tensors"] = phases.pop("batch") - phases["batch_gather"]
     outside = loop_wall - sum(phases.values())
     phases["python_glue"] = outside
     return {phase: round(1000.0 * value / steps, 3) for phase, value in phases.items()}
@@ -189,6 +194,8 @@ def timed_steps(algorithm, steps, chunk=100):
 
 
 def main(argv=None):
+    import tensorflow as tf
+
     args = parse_args(argv)
     variant, experiment = build_experiment(args)
     algorithm = experiment.algorithm
@@ -202,16 +209,20 @@ def main(argv=None):
     phase_seconds = dict(phase_seconds) if phase_seconds is not None else None  # the loop's
 
     calls = max(1, args.steps // (4 * args.fuse))
-    if args.fuse > 1:
-        feeds = [algorithm._stacked_training_batches(args.fuse) for _ in range(calls)]
+    if algorithm._fuse_environment_steps:  # the step graph without storing or acting
+        update = algorithm._environment_step_function(store=False, train=True, act=False)
+        feeds = [() for _ in range(calls)]
+    elif args.fuse > 1:
+        feeds = [(algorithm._stacked_training_batches(args.fuse),) for _ in range(calls)]
         update = algorithm._fused_update
     else:
-        feeds = [algorithm._training_batch() for _ in range(calls)]
+        feeds = [(algorithm._training_batch(),) for _ in range(calls)]
         update = algorithm._update
+    tf.nest.flatten(update(*feeds[0]))[0].numpy()  # traced outside the timing
     start = time.perf_counter()
     for feed in feeds:
-        diagnostics = update(feed)
-    diagnostics["Q_0_loss"].numpy()
+        outputs = update(*feed)
+    tf.nest.flatten(outputs)[0].numpy()
     updates_per_s = calls * args.fuse / (time.perf_counter() - start)
 
     observation_size = experiment.training_environment.observation_size

@@ -8,6 +8,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.augmentation import shift_image_observations
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 from softlearning_tf2.environments.observations import image_keys
+from softlearning_tf2.replay_pools.simple_replay_pool import FIELDS
 from softlearning_tf2.samplers.simple_sampler import path_success
 from softlearning_tf2.samplers.utils import evaluation_rollouts
 
@@ -28,6 +29,14 @@ class RLAlgorithm:
     ``train_every_n_steps = n_train_repeat = K`` keeps one update per environment step while
     fusing K updates per call.
 
+    With a pool held in TensorFlow variables (``TensorReplayPool``, the default for flat
+    observations) and ``fuse_environment_steps`` (the default), each environment step costs
+    one compiled call: it stores the step's transition, draws the batches and runs the
+    training point's updates (when it is one) and returns the policy's action for the next
+    step. The same updates, on the same batches, with the same noise, in the same order as
+    the step-by-step loop over the same pool (a test checks it); what goes away is a
+    Python-to-TensorFlow round trip for acting, one for the update and the numpy batch.
+
     Subclasses implement ``_update_step(batch) -> dict of diagnostics tensors`` and register
     what a checkpoint must hold with ``_track_model`` / ``_track_optimizer`` /
     ``_track_variable``. ``update_count`` (a tf.Variable, checkpointed) is the one count of
@@ -47,12 +56,14 @@ class RLAlgorithm:
                  epoch_length=1000, n_train_repeat=1, train_every_n_steps=1,
                  n_initial_exploration_steps=0, min_pool_size=None, batch_size=256,
                  eval_n_episodes=1, eval_deterministic=True, fuse_train_repeats=True,
-                 random_shift=0):
+                 fuse_environment_steps=True, random_shift=0):
         check_hyperparameters(
             n_epochs=n_epochs, epoch_length=epoch_length, n_train_repeat=n_train_repeat,
             train_every_n_steps=train_every_n_steps, batch_size=batch_size,
             eval_n_episodes=eval_n_episodes, min_pool_size=min_pool_size,
-            n_initial_exploration_steps=n_initial_exploration_steps)
+            n_initial_exploration_steps=n_initial_exploration_steps,
+            fuse_train_repeats=fuse_train_repeats, fuse_environment_steps=fuse_environment_steps,
+            eval_deterministic=eval_deterministic)
         if initial_exploration_policy is None and n_initial_exploration_steps:
             raise ValueError("n_initial_exploration_steps > 0 needs an initial_exploration_policy")
         self._training_environment = training_environment
@@ -72,6 +83,10 @@ class RLAlgorithm:
         self._eval_n_episodes = int(eval_n_episodes)
         self._eval_deterministic = bool(eval_deterministic)
         self._fuse_train_repeats = bool(fuse_train_repeats)
+        self._fuse_environment_steps = bool(fuse_environment_steps) and hasattr(
+            pool, "sample_batch")
+        self._step_functions = {}
+        self._next_action = None  # drawn by the previous step's call, for a path in progress
         self._epoch = 0
         self._last_update_diagnostics = {}
         self._compiled = None
@@ -120,6 +135,7 @@ class RLAlgorithm:
         return data
 
     def load_training_state(self, data):
+        self._next_action = None
         self._epoch = int(data["epoch"])
         self._sampler.load_state_dict(data["sampler"])
         if "initial_exploration_policy" in data:
@@ -160,24 +176,25 @@ class RLAlgorithm:
         return batch_signature(self._policy.observation_spec, environment.action_size,
                                environment.discrete_actions)
 
+    def _counted_step(self, batch):
+        """One update, after advancing ``update_count`` (so that a failed check names it)."""
+        if self._random_shift:
+            batch = shift_image_observations(batch, self._image_keys, self._random_shift,
+                                             self._augmentation_generator)
+        with tf.control_dependencies([self._update_count.assign_add(1)]):
+            return self._update_step(batch)
+
+    @staticmethod
+    def _checked(diagnostics):
+        """Every diagnostic checked to be finite: a NaN or infinity in any loss or statistic
+        raises at once, naming it."""
+        return {name: tf.debugging.check_numerics(value, message=f"non-finite {name}")
+                for name, value in diagnostics.items()}
+
     def _compile(self):
         """``update`` (one batch) and ``fused_update`` (a stack of batches, one update each,
-        in one call), compiled on first use.
-
-        Every diagnostic is checked to be finite: a NaN or infinity in any loss or statistic
-        raises at once, naming it.
-        """
-        def checked(diagnostics):
-            return {name: tf.debugging.check_numerics(value, message=f"non-finite {name}")
-                    for name, value in diagnostics.items()}
-
-        def counted_step(batch):
-            if self._random_shift:
-                batch = shift_image_observations(batch, self._image_keys, self._random_shift,
-                                                 self._augmentation_generator)
-            # The step runs after the count moves: when a check fails, the count names it.
-            with tf.control_dependencies([self._update_count.assign_add(1)]):
-                return self._update_step(batch)
+        in one call), compiled on first use."""
+        counted_step, checked = self._counted_step, self._checked
 
         def update(batch):
             return checked(counted_step(batch))
@@ -246,21 +263,28 @@ class RLAlgorithm:
         try:
             self._last_update_diagnostics = update(batches)
         except tf.errors.InvalidArgumentError as error:
-            match = re.search(r"non-finite (\S+)", error.message)
-            if match is None:
-                raise
-            last = self.num_train_steps
-            steps = f"{last}" if num_updates == 1 else f"{last - num_updates + 1}..{last}"
-            raise FloatingPointError(
-                f"{match.group(1)} became NaN or infinite at update step {steps} "
-                f"(epoch {self._epoch + 1}); training stops here and the last checkpoint "
-                f"stays as it was") from None
+            self._raise_nonfinite(error, num_updates)
+
+    def _raise_nonfinite(self, error, num_updates):
+        """A failed finiteness check as a FloatingPointError naming the diagnostic and the
+        update steps; any other error as it was."""
+        match = re.search(r"non-finite (\S+)", error.message)
+        if match is None:
+            raise error
+        last = self.num_train_steps
+        steps = f"{last}" if num_updates == 1 else f"{last - num_updates + 1}..{last}"
+        raise FloatingPointError(
+            f"{match.group(1)} became NaN or infinite at update step {steps} "
+            f"(epoch {self._epoch + 1}); training stops here and the last checkpoint "
+            f"stays as it was") from None
 
     def train_steps(self, num_steps):
         """Takes ``num_steps`` environment steps, training along the way.
 
         Returns the seconds spent sampling and training.
         """
+        if self._fuse_environment_steps:
+            return self._train_steps_fused(num_steps)
         sample_time = train_time = 0.0
         for _ in range(num_steps):
             start = time.perf_counter()
@@ -272,6 +296,96 @@ class RLAlgorithm:
                 self._do_training_repeats()
                 train_time += time.perf_counter() - start
         return sample_time, train_time
+
+    # -- One compiled call per environment step ------------------------------------------------
+    def _train_steps_fused(self, num_steps):
+        """``train_steps`` with one compiled call per step (see the class docstring).
+
+        The call after step t stores transition t, runs the training point's updates if t is
+        one, and draws the action of step t + 1 when the path goes on and the learned policy
+        acts then: the order in which the step-by-step loop uses the noise and the pool.
+        """
+        sampler = self._sampler
+        sample_time = train_time = 0.0
+        for _ in range(num_steps):
+            start = time.perf_counter()
+            if sampler.total_samples < self._n_initial_exploration_steps:
+                sampler.sample(self._initial_exploration_policy)
+            else:
+                sampler.sample(action=self._next_action if sampler.path_in_progress else None)
+            self._next_action = None
+            train = self._ready_to_train()
+            act = (sampler.path_in_progress
+                   and sampler.total_samples >= self._n_initial_exploration_steps)
+            if train:
+                sample_time += time.perf_counter() - start
+                start = time.perf_counter()
+            if train or act:
+                self._next_action = self._environment_step_call(train, act)
+            elapsed = time.perf_counter() - start
+            if train:
+                train_time += elapsed
+            else:
+                sample_time += elapsed
+        return sample_time, train_time
+
+    def _environment_step_call(self, train, act):
+        """Runs the compiled step (store, train, act) and returns the next action (or None)."""
+        pending = self._pool.take_pending()
+        store = pending is not None
+        function = self._environment_step_function(store, train, act)
+        arguments = [tf.constant(self._pack_transition(pending))] if store else []
+        try:
+            outputs = function(*arguments)
+        except tf.errors.InvalidArgumentError as error:
+            self._raise_nonfinite(error, self._n_train_repeat)
+        if train:
+            self._last_update_diagnostics = outputs["diagnostics"]
+        return outputs["action"].numpy() if act else None
+
+    def _pack_transition(self, transition):
+        """One transition as one float32 vector (one tensor to feed instead of five)."""
+        return np.concatenate([np.ravel(transition[name]).astype(np.float32)
+                               for name in FIELDS])
+
+    def _environment_step_function(self, store, train, act):
+        """The traced graph of one environment step's call (one per combination used)."""
+        key = (store, train, act)
+        if key not in self._step_functions:
+            pool, policy = self._pool, self._policy
+            shapes = {name: tuple(pool.fields[name].shape[1:]) for name in FIELDS}
+            sizes = [int(np.prod(shape)) for shape in shapes.values()]
+
+            def unpack(packed):
+                parts = tf.split(packed, sizes)
+                return {name: tf.cast(tf.reshape(part, shapes[name]), pool.fields[name].dtype)
+                        for name, part in zip(FIELDS, parts)}
+
+            def step(*packed):
+                outputs = {}
+                if store:
+                    transition = unpack(packed[0])
+                    pool.store(transition)  # ordered before the batch reads: same variables
+                if train:
+                    def update():
+                        return self._counted_step(
+                            _unknown_batch_size(pool.sample_batch(self._batch_size)))
+
+                    diagnostics = update()
+                    if self._n_train_repeat > 1:
+                        for _ in tf.range(1, self._n_train_repeat):
+                            diagnostics = update()
+                    outputs["diagnostics"] = self._checked(diagnostics)
+                if act:  # a path in progress: its transition was just stored
+                    next_observations = _unknown_batch_size(
+                        transition["next_observations"][None])
+                    outputs["action"] = policy.actions(next_observations)[0]
+                return outputs
+
+            signature = ([tf.TensorSpec([sum(sizes)], tf.float32)] if store else [])
+            self._step_functions[key] = tf.function(
+                step, input_signature=signature).get_concrete_function()
+        return self._step_functions[key]
 
     def train_epoch(self):
         """Runs one epoch and returns its diagnostics (flat dict, '/'-separated keys)."""
@@ -318,6 +432,15 @@ class RLAlgorithm:
             diagnostics.update(_prefixed(
                 "policy", self._policy.get_diagnostics(observations, generator)))
         return diagnostics
+
+
+def _unknown_batch_size(values):
+    """Tensors (or a dict of them) whose leading dimension the graph does not know, as in
+    the separately compiled update and acting graphs: with a static batch size, TensorFlow
+    may pick kernels that round differently, and the two loops would drift apart."""
+    return tf.nest.map_structure(
+        lambda value: tf.compat.v1.placeholder_with_default(value, [None, *value.shape[1:]]),
+        values)
 
 
 def _prefixed(prefix, dictionary):

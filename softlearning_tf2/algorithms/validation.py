@@ -31,6 +31,9 @@ RULES = {
 }
 
 
+# Switches: true or false (a bare word such as False would be the string "False").
+BOOLEANS = ("fuse_train_repeats", "fuse_environment_steps", "eval_deterministic")
+
 # Settings that take one of a few names.
 RELABEL_STRATEGIES = ("future", "final", "episode", "random")
 CHOICES = {"relabel_strategy": RELABEL_STRATEGIES}
@@ -42,6 +45,8 @@ def check_hyperparameters(**values):
     Unknown names pass, and None (an argument's "use the default") passes.
     """
     for name, value in values.items():
+        if name in BOOLEANS and not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
         if name in CHOICES and value not in CHOICES[name]:
             raise ValueError(f"unknown {name} {value!r}; valid choices: "
                              f"{', '.join(CHOICES[name])}")

@@ -123,21 +123,29 @@ def has_discrete_actions(universe, domain, task):
 
 
 @functools.lru_cache(maxsize=None)
-def is_goal_environment(universe, domain, task):
-    """Whether the task follows the GoalEnv convention (dict observations with
-    ``achieved_goal`` and ``desired_goal``, and a ``compute_reward``): hindsight relabelling
-    applies. Makes the environment once to look."""
+def observation_kind(universe, domain, task):
+    """'goal' for the GoalEnv convention (dict observations with ``achieved_goal`` and
+    ``desired_goal``, and a ``compute_reward``: hindsight relabelling applies), 'dict' for
+    other dict observations, 'flat' for one vector (the states of dm_control's tasks, as the
+    adapter gives them). Makes a gymnasium environment once to look."""
     if universe != "gymnasium":
-        return False
+        return "flat"
     validate_environment_name(universe, domain, task)
     environment = gymnasium.make(f"{domain}-{task}")
     try:
         space = environment.observation_space
-        return (isinstance(space, gymnasium.spaces.Dict)
-                and {"achieved_goal", "desired_goal"} <= set(space.spaces)
+        if not isinstance(space, gymnasium.spaces.Dict):
+            return "flat"
+        goal = ({"achieved_goal", "desired_goal"} <= set(space.spaces)
                 and callable(getattr(environment.unwrapped, "compute_reward", None)))
+        return "goal" if goal else "dict"
     finally:
         environment.close()
+
+
+def is_goal_environment(universe, domain, task):
+    """Whether hindsight relabelling applies to the task (``observation_kind`` 'goal')."""
+    return observation_kind(universe, domain, task) == "goal"
 
 
 def make_raw_environment(universe, domain, task, environment_kwargs=None, pixels=None):

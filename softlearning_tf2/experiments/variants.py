@@ -13,7 +13,7 @@ import json
 from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
 from softlearning_tf2.algorithms.validation import check_hyperparameters
-from softlearning_tf2.environments.utils import has_discrete_actions, is_goal_environment
+from softlearning_tf2.environments.utils import has_discrete_actions, observation_kind
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import DEFAULT_RELABEL_K
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
@@ -27,6 +27,7 @@ TRAINING_LOOP_PARAMS = {
     "eval_n_episodes": 1,
     "eval_deterministic": True,
     "fuse_train_repeats": True,
+    "fuse_environment_steps": True,
 }
 
 SAC_PARAMS = {
@@ -256,7 +257,8 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         algorithm_params["config"].update(
             {key: value for key, value in PIXEL_ALGORITHM_CONFIG.items()
              if key in algorithm_params["config"]})
-    goal_task = not discrete and is_goal_environment(universe, domain, task)
+    observations = observation_kind(universe, domain, task)
+    goal_task = not discrete and observations == "goal"
     if goal_task:
         algorithm_params["config"]["eval_n_episodes"] = GOAL_EVAL_EPISODES
     if algorithm == "SQL" and discrete:
@@ -289,8 +291,10 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         "replay_pool_params": (
             {"class_name": "HindsightExperienceReplayPool",
              "config": {"max_size": int(1e6), **HINDSIGHT_POOL_CONFIG}} if goal_task else
-            {"class_name": "SimpleReplayPool",
-             "config": {"max_size": int(1e5) if pixels else int(1e6)}}),
+            {"class_name": "SimpleReplayPool", "config": {"max_size": int(1e5)}} if pixels else
+            # Flat observations: the pool in TensorFlow variables, one compiled call per step.
+            {"class_name": "TensorReplayPool" if observations == "flat" else "SimpleReplayPool",
+             "config": {"max_size": int(1e6)}}),
         "sampler_params": {"class_name": "SimpleSampler",
                            "config": {"max_path_length": max_path_length,
                                       "drop_nonfinite_transitions": False}},

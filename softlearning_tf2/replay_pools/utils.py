@@ -2,9 +2,11 @@ from softlearning_tf2.environments.utils import is_goal_environment
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import (
     HindsightExperienceReplayPool)
 from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
+from softlearning_tf2.replay_pools.tensor_replay_pool import TensorReplayPool
 from softlearning_tf2.utils.variants import build_from_params
 
 REPLAY_POOL_CLASSES = {"SimpleReplayPool": SimpleReplayPool,
+                       "TensorReplayPool": TensorReplayPool,
                        "HindsightExperienceReplayPool": HindsightExperienceReplayPool}
 
 

@@ -64,8 +64,14 @@ class SimpleSampler:
                                      f"observation (episode {self.episodes + 1})")
         return observation
 
-    def sample(self, policy=None):
-        """Takes one environment step with ``policy`` (default: the sampler's policy)."""
+    @property
+    def path_in_progress(self):
+        """Whether the next sample continues a path (False: it starts with a reset)."""
+        return self._current_observation is not None
+
+    def sample(self, policy=None, action=None):
+        """Takes one environment step with ``policy`` (default: the sampler's policy), or
+        with ``action`` where given (drawn beforehand for this path's current observation)."""
         policy = self.policy if policy is None else policy
         if self._current_observation is None:
             self._current_observation = self._reset()
@@ -73,7 +79,8 @@ class SimpleSampler:
             self._last_success = None
 
         observation = self._current_observation
-        action = policy.action(observation)
+        if action is None:
+            action = policy.action(observation)
         next_observation, reward, terminated, truncated, info = self.environment.step(action)
         if not (all_finite(next_observation) and np.isfinite(reward)):
             field = "reward" if all_finite(next_observation) else "observation"

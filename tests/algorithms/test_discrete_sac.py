@@ -18,12 +18,12 @@ from tests.numpy_reference import log_softmax, mlp_forward
 HIDDEN = (16, 16)
 
 
-def make_discrete_sac(seed=0, domain="Acrobot", **config):
+def make_discrete_sac(seed=0, domain="Acrobot", pool_class=SimpleReplayPool, **config):
     environment = get_environment("gymnasium", domain, "v1")
     observation_size, num_actions = environment.observation_size, environment.action_size
     policy = CategoricalPolicy(observation_size, num_actions, HIDDEN, seed=seed)
     Qs = double_discrete_Q_function(observation_size, num_actions, HIDDEN, seed=seed + 1)
-    pool = SimpleReplayPool((observation_size,), (), 1000, seed=seed, action_dtype="int32")
+    pool = pool_class((observation_size,), (), 1000, seed=seed, action_dtype="int32")
     sampler = SimpleSampler(max_path_length=200)
     sampler.initialize(environment, policy, pool, seed=seed)
     config = {"batch_size": 32, "n_epochs": 1, "epoch_length": 10, **config}

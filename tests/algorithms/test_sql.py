@@ -17,11 +17,11 @@ from tests.algorithms.test_sac import fixed_batch
 from tests.numpy_reference import mlp_forward
 
 
-def make_sql(Qs=None, hidden=(16, 16), seed=0, **config):
+def make_sql(Qs=None, hidden=(16, 16), seed=0, pool_class=SimpleReplayPool, **config):
     environment = get_environment("gymnasium", "Pendulum", "v1")
     policy = AmortizedSamplerPolicy(3, 1, hidden, seed=seed)
     Qs = Qs if Qs is not None else (feedforward_Q_function(3, 1, (16, 16), seed=seed + 1),)
-    pool = SimpleReplayPool((3,), (1,), 1000, seed=seed)
+    pool = pool_class((3,), (1,), 1000, seed=seed)
     sampler = SimpleSampler(max_path_length=200)
     sampler.initialize(environment, policy, pool, seed=seed)
     config = {"batch_size": 32, "n_epochs": 1, "epoch_length": 10, **config}
