@@ -1,12 +1,21 @@
-from softlearning_tf2.environments.utils import is_goal_environment
+from softlearning_tf2.environments.utils import is_goal_environment, observation_kind
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import (
     HindsightExperienceReplayPool)
 from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
-from softlearning_tf2.replay_pools.tensor_replay_pool import TensorReplayPool
 from softlearning_tf2.utils.variants import build_from_params
 
+
+
+def tensor_replay_pool(**config):
+    """A ``TensorReplayPool``, imported on first use: TensorFlow stays out of the command
+    line's process until the launcher has configured its logging."""
+    from softlearning_tf2.replay_pools.tensor_replay_pool import TensorReplayPool
+
+    return TensorReplayPool(**config)
+
+
 REPLAY_POOL_CLASSES = {"SimpleReplayPool": SimpleReplayPool,
-                       "TensorReplayPool": TensorReplayPool,
+                       "TensorReplayPool": tensor_replay_pool,
                        "HindsightExperienceReplayPool": HindsightExperienceReplayPool}
 
 
@@ -42,6 +51,11 @@ def validate_replay_pool_params(variant):
         raise ValueError(f"HindsightExperienceReplayPool relabels goals; {name} is not a goal "
                          f"task (dict observations with achieved_goal and desired_goal, and "
                          f"compute_reward)")
+    if class_name == "TensorReplayPool" and (
+            environment.get("pixels") or observation_kind(
+                environment["universe"], environment["domain"], environment["task"]) != "flat"):
+        raise ValueError(f"TensorReplayPool stores flat observations; {name} has dict or "
+                         f"image observations: use SimpleReplayPool")
     relabelling = sorted(key for key in params["config"] if key.startswith("relabel_"))
     if class_name != "HindsightExperienceReplayPool" and relabelling:
         raise ValueError(f"{', '.join(relabelling)} belong to HindsightExperienceReplayPool, "

@@ -180,7 +180,8 @@ def test_nonfinite_training_stops_and_the_last_checkpoint_stays_restorable(tmp_p
     experiment.save(str(tmp_path / "checkpoint_000000"))
     before = {name: (tmp_path / "checkpoint_000000" / name).read_bytes()
               for name in os.listdir(tmp_path / "checkpoint_000000")}
-    experiment.pool.fields["rewards"][:] = np.inf
+    rewards = experiment.pool.fields["rewards"]  # a tf.Variable (TensorReplayPool)
+    rewards.assign(np.full(rewards.shape, np.inf, np.float32))
     with pytest.raises(FloatingPointError, match="update step"):
         experiment.train_epoch()
     after = {name: (tmp_path / "checkpoint_000000" / name).read_bytes()
