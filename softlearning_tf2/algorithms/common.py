@@ -29,18 +29,38 @@ class Adam(keras.optimizers.Adam):
                 f"Keras {keras.__version__}'s Adam lacks {', '.join(missing)}, which the fused "
                 f"Adam step reads; install the Keras version in requirements.txt")
 
+    _beta_powers = None  # {dtype: (beta_1^t, beta_2^t)} while one step is being applied
+
+    def _backend_update_step(self, gradients, trainable_variables, learning_rate):
+        # beta^t once per step and dtype, not once per variable: fewer ops in the graph.
+        self._beta_powers = {}
+        try:
+            super()._backend_update_step(gradients, trainable_variables, learning_rate)
+        finally:
+            self._beta_powers = None
+
+    def _powers(self, dtype):
+        if self._beta_powers is not None and dtype in self._beta_powers:
+            return self._beta_powers[dtype]
+        local_step = tf.cast(self.iterations + 1, dtype)
+        powers = (tf.pow(tf.cast(self.beta_1, dtype), local_step),
+                  tf.pow(tf.cast(self.beta_2, dtype), local_step))
+        if self._beta_powers is not None:
+            self._beta_powers[dtype] = powers
+        return powers
+
     def update_step(self, gradient, variable, learning_rate):
         if self.amsgrad:
             return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
-        local_step = tf.cast(self.iterations + 1, dtype)
         index = self._get_variable_index(variable)
+        beta1_power, beta2_power = self._powers(dtype)
         tf.raw_ops.ResourceApplyAdam(
             var=variable.handle,
             m=self._momentums[index].handle,
             v=self._velocities[index].handle,
-            beta1_power=tf.pow(tf.cast(self.beta_1, dtype), local_step),
-            beta2_power=tf.pow(tf.cast(self.beta_2, dtype), local_step),
+            beta1_power=beta1_power,
+            beta2_power=beta2_power,
             lr=tf.cast(learning_rate, dtype), beta1=tf.cast(self.beta_1, dtype),
             beta2=tf.cast(self.beta_2, dtype), epsilon=tf.cast(self.epsilon, dtype),
             grad=tf.cast(gradient, dtype))

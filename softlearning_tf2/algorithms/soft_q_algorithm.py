@@ -105,8 +105,10 @@ class SoftQAlgorithm(RLAlgorithm):
 
     def _update_targets(self):
         """Polyak averaging of every target, every ``target_update_interval`` updates."""
-        if self._update_count % self._target_update_interval == 0:
-            models, targets = zip(*self._target_pairs)
+        models, targets = zip(*self._target_pairs)
+        if self._target_update_interval == 1:  # every update: no conditional in the graph
+            update_target_models(models, targets, self._tau)
+        elif self._update_count % self._target_update_interval == 0:
             update_target_models(models, targets, self._tau)
 
     def _bellman_target(self, batch, next_values):
