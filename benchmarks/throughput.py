@@ -14,10 +14,14 @@ then measures
   from the layer sizes (roofline_updates_per_s),
 
 and prints a summary followed by one JSON line. ``--phases`` also times each piece of the
-training loop (``phase_ms_per_step``: acting, the environment step, adding to the pool,
-gathering a batch, turning it into tensors, the compiled update call, and the Python around
-them), in milliseconds per environment step. Compare with
-``../shared/bench/sb3_sac_speed.sh ENV STEPS`` run right before or after, as a ratio.
+training loop (``phase_ms_per_step``), in milliseconds per environment step: with one
+compiled call per step (the default on flat observations), acting outside it (at a path's
+start), the environment step, adding to the pool and the step call; with separate calls
+(``--set algorithm_params.config.fuse_environment_steps=false``), acting, the environment
+step, adding to the pool, gathering a batch, turning it into tensors and the update call.
+``python_glue`` is the loop's Python around them. "The update alone" is the step graph
+without storing or acting (one call per step), or the update on pre-drawn batches. Compare
+with ``../shared/bench/sb3_sac_speed.sh ENV STEPS`` run right before or after, as a ratio.
 """
 import argparse
 import json

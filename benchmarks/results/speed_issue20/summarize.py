@@ -1,5 +1,9 @@
-"""Prints the speed table of issue 20 from sweeps.jsonl (written by the sweep commands in
-benchmarks/README.md): one column per sweep, ratios against Stable-Baselines3 of the same sweep."""
+"""Prints the speed tables of issue 20 from a sweeps file written by the sweep commands in
+benchmarks/README.md: one column per sweep, each run's environment steps/s as a multiple of the
+mean of Stable-Baselines3's runs in the same sweep, and the updates/s of the update alone.
+
+    python benchmarks/results/speed_issue20/summarize.py [sweeps_final.jsonl]
+"""
 import json
 import os
 import sys
@@ -20,10 +24,14 @@ def read_sweeps(path):
 
 
 def label(run):
-    separate = any("fuse_environment_steps=false" in item for item in run["overrides"])
-    loop = ("separate calls over TensorReplayPool (fuse_environment_steps=false)" if separate
-            else "one call per step")
-    return f"{loop}, fuse {run['fuse']}"
+    overrides = " ".join(run["overrides"])
+    if "class_name=SimpleReplayPool" in overrides:
+        loop = "previous design (numpy pool, separate calls)"
+    elif "fuse_environment_steps=false" in overrides:
+        loop = "separate calls over TensorReplayPool"
+    else:
+        loop = "one call per step (default)"
+    return f"{run['algorithm']}, {loop}, fuse {run['fuse']}"
 
 
 def main(path):
@@ -34,7 +42,7 @@ def main(path):
             if label(run) not in labels:
                 labels.append(label(run))
     header = " | ".join(f"sweep {index + 1}" for index in range(len(sweeps)))
-    print(f"| env steps/s, HalfCheetah-v5 (x SB3 mean; updates/s alone) | {header} |")
+    print(f"| env steps/s on {sweeps[0]['runs'][0]['env']} (x SB3; updates/s alone) | {header} |")
     print("|---" * (len(sweeps) + 1) + "|")
     print("| Stable-Baselines3 SAC (before / after) | " + " | ".join(
         " / ".join(f"{value:.1f}" for value in sweep["sb3"]) for sweep in sweeps) + " |")
@@ -42,13 +50,14 @@ def main(path):
         cells = []
         for sweep in sweeps:
             runs = [run for run in sweep["runs"] if label(run) == name]
-            sb3 = sum(sweep["sb3"]) / len(sweep["sb3"]) if sweep["sb3"] else float("nan")
+            sb3 = sum(sweep["sb3"]) / len(sweep["sb3"]) if sweep["sb3"] else None
             cells.append(", ".join(
-                f"{run['env_steps_per_s']:.1f} ({run['env_steps_per_s'] / sb3:.2f}x; "
-                f"{run['updates_per_s']:.0f}/s)" for run in runs))
+                f"{run['env_steps_per_s']:.1f} ("
+                + (f"{run['env_steps_per_s'] / sb3:.2f}x; " if sb3 else "")
+                + f"{run['updates_per_s']:.0f}/s)" for run in runs))
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__),
-                                                              "sweeps.jsonl"))
+                                                              "sweeps_final.jsonl"))
