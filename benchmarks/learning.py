@@ -51,6 +51,8 @@ def parse_args(argv=None):
     parser.add_argument("--env", default="HalfCheetah-v5")
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds first-seed, first-seed + 1, ... (more seeds of a run)")
     parser.add_argument("--eval-episodes", type=int, default=3)
     parser.add_argument("--fuse", type=int, default=1,
                         help="updates per compiled call (train_every_n_steps = n_train_repeat)")
@@ -165,7 +167,7 @@ def main(argv=None):
         print(json.dumps({"png": png_path, "seeds": len(curves)}), flush=True)
         return {"png": png_path}
     start = time.perf_counter()
-    jobs = [(args, seed) for seed in range(args.seeds)]
+    jobs = [(args, seed) for seed in range(args.first_seed, args.first_seed + args.seeds)]
     if args.processes > 1:
         with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
             results = pool.map(_train_seed_star, jobs)
