@@ -90,3 +90,13 @@ def test_discrete_actions_keep_their_integer_dtype():
     stored = pool.last_n_batch(3)["actions"]
     assert stored.dtype == np.int32
     np.testing.assert_array_equal(stored, [0, 2, 1])
+
+
+def test_an_empty_state_restores_an_empty_pool():
+    pool = TensorReplayPool((2,), (1,), max_size=4, seed=0)
+    restored = TensorReplayPool((2,), (1,), max_size=4, seed=5)
+    restored.add_samples(transitions(0, 3))
+    restored.load_state_dict(pool.state_dict())
+    assert (restored.size, restored.pointer, restored.samples_added) == (0, 0, 0)
+    restored.add_samples(transitions(9, 1))
+    np.testing.assert_array_equal(restored.random_batch(3)["rewards"], [9, 9, 9])
