@@ -317,16 +317,15 @@ class RLAlgorithm:
             train = self._ready_to_train()
             act = (sampler.path_in_progress
                    and sampler.total_samples >= self._n_initial_exploration_steps)
-            if train:
-                sample_time += time.perf_counter() - start
-                start = time.perf_counter()
+            sampled = time.perf_counter()
             if train or act:
                 self._next_action = self._environment_step_call(train, act)
-            elapsed = time.perf_counter() - start
-            if train:
-                train_time += elapsed
+            end = time.perf_counter()
+            if train:  # the call is training time; a call that only acts is sampling time
+                sample_time += sampled - start
+                train_time += end - sampled
             else:
-                sample_time += elapsed
+                sample_time += end - start
         return sample_time, train_time
 
     def _environment_step_call(self, train, act):
