@@ -154,10 +154,36 @@ def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha):
     a~ = tanh(shift(s) + scale(s) eps) (arXiv:1812.05905 Eqs. 7-8; arXiv:1801.01290 Eq. 12).
 
     Alpha is a constant here. Returns the loss and log pi(a~|s) (for the temperature step).
+
+    A policy with ``component_samples`` (``GMMPolicy``) gives one reparameterized action per
+    mixture component and the components' weights: the loss is then the exact expectation over
+    components, mean_s sum_k w_k(s) (alpha log pi(a~_k|s) - min_i Q_i(s, a~_k)), and the log
+    pi returned is sum_k w_k log pi(a~_k|s) per state.
     """
+    if hasattr(policy, "component_samples"):
+        return _mixture_policy_step(policy, Qs, optimizer, observations, alpha)
     with tf.GradientTape() as tape, shared_features_once([*Qs, *policy_models(policy)]):
         actions, log_probs = policy.actions_and_log_probs(observations)
         policy_loss = tf.reduce_mean(alpha * log_probs - min_Q(Qs, observations, actions))
     variables = policy.trainable_variables
     optimizer.apply_gradients(zip(tape.gradient(policy_loss, variables), variables))
     return policy_loss, log_probs
+
+
+def _mixture_policy_step(policy, Qs, optimizer, observations, alpha):
+    """``reparameterized_policy_step`` with the expectation over mixture components taken
+    exactly (see ``GMMPolicy``)."""
+    with tf.GradientTape() as tape:
+        actions, log_probs, weights = policy.component_samples(observations)  # [B, K, ...]
+        batch_size, num_components = tf.shape(actions)[0], tf.shape(actions)[1]
+        tiled = tf.nest.map_structure(
+            lambda values: tf.repeat(values, num_components, axis=0), observations)
+        Q_values = tf.reshape(
+            min_Q(Qs, tiled, tf.reshape(actions, (-1, policy.action_size))),
+            (batch_size, num_components))
+        expected_log_probs = tf.reduce_sum(weights * log_probs, axis=-1)
+        policy_loss = tf.reduce_mean(alpha * expected_log_probs
+                                     - tf.reduce_sum(weights * Q_values, axis=-1))
+    variables = policy.trainable_variables
+    optimizer.apply_gradients(zip(tape.gradient(policy_loss, variables), variables))
+    return policy_loss, expected_log_probs

@@ -38,10 +38,16 @@ def squashed_gaussian_log_prob(shift, scale, pre_squash_sample, squash=True):
         -0.5 * tf.square(standardized) - tf.math.log(scale) - 0.5 * math.log(2.0 * math.pi),
         axis=-1)
     if squash:
-        log_probs -= tf.reduce_sum(
-            2.0 * (math.log(2.0) - pre_squash_sample - tf.nn.softplus(-2.0 * pre_squash_sample)),
-            axis=-1)
+        log_probs -= tanh_log_jacobian(pre_squash_sample)
     return log_probs
+
+
+def tanh_log_jacobian(pre_squash_sample):
+    """sum_i log(1 - tanh(u_i)^2) = sum_i 2 (log 2 - u_i - softplus(-2 u_i)), over the last
+    axis: finite where tanh(u) rounds to +-1."""
+    return tf.reduce_sum(
+        2.0 * (math.log(2.0) - pre_squash_sample - tf.nn.softplus(-2.0 * pre_squash_sample)),
+        axis=-1)
 
 
 def pre_squash_of(actions, squash=True, epsilon=1e-6):

@@ -2,6 +2,8 @@ from softlearning_tf2.policies.amortized_sampler import AmortizedSamplerPolicy
 from softlearning_tf2.policies.categorical_policy import (
     BoltzmannPolicy, CategoricalPolicy, DiscreteUniformPolicy)
 from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
+from softlearning_tf2.policies.gmm_policy import GMMPolicy
+from softlearning_tf2.policies.real_nvp_policy import LatentSpacePolicy, RealNVPPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
 from softlearning_tf2.models.utils import get_observation_encoding_from_variant, observation_input
 from softlearning_tf2.utils.variants import build_from_params
@@ -13,6 +15,9 @@ POLICY_CLASSES = {
     "ContinuousUniformPolicy": ContinuousUniformPolicy,
     "DiscreteUniformPolicy": DiscreteUniformPolicy,
     "FeedforwardGaussianPolicy": FeedforwardGaussianPolicy,
+    "GMMPolicy": GMMPolicy,
+    "LatentSpacePolicy": LatentSpacePolicy,
+    "RealNVPPolicy": RealNVPPolicy,
 }
 
 # Policies whose weights are the Q functions' (they act on Q, they have no network of their own).
