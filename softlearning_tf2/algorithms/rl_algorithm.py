@@ -105,6 +105,9 @@ class RLAlgorithm:
             "update_count", tf.Variable(0, dtype=tf.int64, name="update_count"))
         if hasattr(policy, "noise_generator"):
             self._track_variable("policy_noise_state", policy.noise_generator.state)
+        if hasattr(policy, "state_variables"):  # an MCMC sampler's chain
+            for name, variable in policy.state_variables().items():
+                self._track_variable(f"policy_{name}", variable)
         if self._random_shift:
             self._augmentation_generator = tf.random.Generator.from_seed(
                 int(np.random.SeedSequence([self._diagnostics_seed, 1]).generate_state(1)[0]))

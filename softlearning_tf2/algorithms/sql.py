@@ -52,6 +52,10 @@ class SQL(SoftQAlgorithm):
 
     Noise draws per update, in order: the value proposals (the algorithm's own generator, split
     from the policy's at construction), then the sampler's particles (the policy's).
+
+    With ``policy_params.class_name = MCMCSamplerPolicy`` there is no sampler network: the
+    policy draws its actions from exp(Q) by MCMC on SQL's own Q functions (the other option of
+    Sec. 3.2), and the update is the soft Q step and the targets alone.
     """
 
     def __init__(self, *, value_n_particles=16, kernel_n_particles=16,
@@ -65,6 +69,8 @@ class SQL(SoftQAlgorithm):
             raise ValueError(
                 f"kernel_n_particles={kernel_n_particles} with kernel_update_ratio="
                 f"{kernel_update_ratio} must leave at least 2 fixed and 1 updated particle")
+        if not self.trains_policy and tuple(self._policy.Q_functions) != self._Qs:
+            raise ValueError("SQL's MCMCSamplerPolicy must act on SQL's own Q functions")
         self._value_n_particles = int(value_n_particles)
         self._kernel_n_particles = int(kernel_n_particles)
         self._n_fixed_particles = n_fixed
@@ -72,6 +78,11 @@ class SQL(SoftQAlgorithm):
         self._proposal_generator = self._policy.noise_generator.split(1)[0]
         self._track_variable("value_proposal_state", self._proposal_generator.state)
         self._Q_targets = self._add_Q_targets()
+
+    @property
+    def trains_policy(self):
+        """False where the policy samples Q by MCMC: it has no network of its own."""
+        return not hasattr(self._policy, "Q_functions")
 
     @property
     def Q_targets(self):
@@ -124,6 +135,9 @@ class SQL(SoftQAlgorithm):
     def _update_step(self, batch):
         soft_Q_target = self._soft_Q_target(batch)                              # Eqs. 10-11
         Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)              # Eq. 11
+        if not self.trains_policy:  # an MCMC sampler of Q: nothing more to train
+            self._update_targets()
+            return self._Q_diagnostics(soft_Q_target, Q_values, Q_losses)
         action_gradients, particles = self._update_sampler(batch["observations"])  # Eqs. 13-14
         self._update_targets()
 

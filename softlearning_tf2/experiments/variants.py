@@ -59,6 +59,40 @@ ALGORITHM_PARAMS_BASE = {
                        **TRAINING_LOOP_PARAMS, "batch_size": 128}},
 }
 
+# Every policy class's variant defaults: ``--set policy_params.class_name=NAME`` starts the
+# policy's config from NAME's entry here (then ``policy_params.config.*`` overrides apply).
+POLICY_CONFIGS = {
+    "FeedforwardGaussianPolicy": {"hidden_layer_sizes": [256, 256], "activation": "relu",
+                                  "squash": True},
+    # The first SAC code's mixture: 4 components (arXiv:1801.01290, Sec. 6).
+    "GMMPolicy": {"num_components": 4, "hidden_layer_sizes": [256, 256], "activation": "relu",
+                  "squash": True},
+    # arXiv:1804.02808 used two coupling layers per level.
+    "RealNVPPolicy": {"num_coupling_layers": 2, "hidden_layer_sizes": [256, 256],
+                      "activation": "relu", "squash": True},
+    "LatentSpacePolicy": {"num_coupling_layers": 2, "hidden_layer_sizes": [256, 256],
+                          "activation": "relu", "squash": True},
+    "AmortizedSamplerPolicy": {"hidden_layer_sizes": [128, 128], "activation": "relu"},
+    "MCMCSamplerPolicy": {"kernel": "langevin", "temperature": 1.0, "step_size": 0.1,
+                          "num_steps": 10, "num_burnin_steps": 100, "num_leapfrog_steps": 3,
+                          "warm_start": True},
+    "CategoricalPolicy": {"hidden_layer_sizes": [256, 256], "activation": "relu"},
+    "BoltzmannPolicy": {"temperature": 1.0},
+}
+# The policies each algorithm class trains (or acts with), its default first.
+ALGORITHM_POLICIES = {
+    "SAC": ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy"),
+    "SACV": ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy"),
+    "SQL": ("AmortizedSamplerPolicy", "MCMCSamplerPolicy"),
+    "DiscreteSAC": ("CategoricalPolicy",),
+    "DiscreteSQL": ("BoltzmannPolicy",),
+}
+
+
+def policy_params_of(class_name):
+    return {"class_name": class_name, "config": copy.deepcopy(POLICY_CONFIGS[class_name])}
+
+
 # On Discrete action spaces (``--algorithm SAC`` / ``SQL`` pick these there).
 DISCRETE_ALGORITHM_PARAMS_BASE = {
     # arXiv:1910.07207 with SAC's targets and temperature step; learning rates 1e-3 (measured
@@ -76,11 +110,8 @@ DISCRETE_ALGORITHM_PARAMS_BASE = {
             "config": {"Q_lr": 1e-3, "reward_scale": 1.0, "discount": 0.99, "tau": 5e-3,
                        "target_update_interval": 1, **TRAINING_LOOP_PARAMS}},
 }
-DISCRETE_POLICY_PARAMS = {
-    "SAC": {"class_name": "CategoricalPolicy",
-            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
-    "SQL": {"class_name": "BoltzmannPolicy", "config": {"temperature": 1.0}},
-}
+DISCRETE_POLICY_PARAMS = {"SAC": policy_params_of("CategoricalPolicy"),
+                          "SQL": policy_params_of("BoltzmannPolicy")}
 DISCRETE_Q_PARAMS = {
     "SAC": {"class_name": "double_discrete_Q_function",
             "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
@@ -98,13 +129,8 @@ DISCRETE_SQL_REWARD_SCALES = {"Acrobot": 10.0, "LunarLander": 10.0}
 DISCRETE_SAC_DOMAIN_CONFIG = {"CartPole": {"target_entropy_ratio": 0.89, "initial_alpha": 1.0}}
 
 # The policy and Q functions each algorithm trains.
-POLICY_PARAMS = {
-    "SAC": {"class_name": "FeedforwardGaussianPolicy",
-            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu", "squash": True}},
-    "SQL": {"class_name": "AmortizedSamplerPolicy",
-            "config": {"hidden_layer_sizes": [128, 128], "activation": "relu"}},
-}
-POLICY_PARAMS["SACV"] = POLICY_PARAMS["SAC"]
+POLICY_PARAMS = {algorithm: policy_params_of(ALGORITHM_POLICIES[algorithm][0])
+                 for algorithm in ("SAC", "SACV", "SQL")}
 Q_PARAMS = {
     "SAC": {"class_name": "double_feedforward_Q_function",
             "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
@@ -370,17 +396,31 @@ def set_entry(variant, path, value):
     if not isinstance(node, dict) or (last not in node and keys[-2:-1] != ["kwargs"]):
         choices = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
         raise ValueError(f"--set {path}: no entry {last!r} there; valid choices: {choices}")
+    if (path == POLICY_CLASS_PATH and isinstance(value, str) and value in POLICY_CONFIGS
+            and value != node[last]):
+        node["config"] = copy.deepcopy(POLICY_CONFIGS[value])  # the new class's defaults
     node[last] = value
+
+
+POLICY_CLASS_PATH = "policy_params.class_name"
+
+
+def _policy_class_first(paths_and_values):
+    """Overrides in an order where a new policy class comes before its config entries."""
+    return sorted(paths_and_values, key=lambda item: item[0] != POLICY_CLASS_PATH)
 
 
 def apply_overrides(variant, overrides):
     """A copy of ``variant`` with each ``'dotted.path=value'`` (the CLI's ``--set``) applied."""
     variant = copy.deepcopy(variant)
+    parsed = []
     for override in overrides:
         path, separator, text = override.partition("=")
         if not separator or not path:
             raise ValueError(f"--set expects KEY=VALUE, got {override!r}")
-        set_entry(variant, path, parse_override_value(text))
+        parsed.append((path, parse_override_value(text)))
+    for path, value in _policy_class_first(parsed):
+        set_entry(variant, path, value)
     return variant
 
 
@@ -400,8 +440,8 @@ def keyword_overrides(variant, overrides):
     """A copy of ``variant`` with each ``name=value`` set where ``name`` is a dotted path or
     the last part of exactly one path (``n_epochs`` is ``algorithm_params.config.n_epochs``)."""
     variant = copy.deepcopy(variant)
-    paths = leaf_paths(variant)
-    for name, value in overrides.items():
+    for name, value in _policy_class_first(overrides.items()):
+        paths = leaf_paths(variant)  # a new policy class brings its own config entries
         matches = [name] if name in paths else [
             path for path in paths if path.rsplit(".", 1)[-1] == name]
         if len(matches) != 1:
@@ -419,11 +459,30 @@ def validate_variant_spec(variant_spec):
     sampled search spaces are checked when the trial builds its algorithm)."""
     for section in ("algorithm_params", "replay_pool_params", "sampler_params"):
         for name, value in variant_spec[section]["config"].items():
-            candidates = (value["grid_search"] if isinstance(value, dict)
-                          and set(value) == {"grid_search"} else [value])
-            for candidate in candidates:
+            for candidate in _grid_candidates(value):
                 if not is_sampled_search_space(candidate):
                     check_hyperparameters(**{name: candidate})
+    validate_policy_class(variant_spec)
+
+
+def _grid_candidates(value):
+    return (value["grid_search"] if isinstance(value, dict) and set(value) == {"grid_search"}
+            else [value])
+
+
+def validate_policy_class(variant_spec):
+    """The policy class (each grid value) must exist and suit the algorithm."""
+    algorithm = variant_spec["algorithm_params"]["class_name"]
+    for class_name in _grid_candidates(variant_spec["policy_params"]["class_name"]):
+        if is_sampled_search_space(class_name):
+            continue
+        if class_name not in POLICY_CONFIGS:
+            raise ValueError(f"unknown policy class_name {class_name!r}; valid choices: "
+                             f"{', '.join(sorted(POLICY_CONFIGS))}")
+        suitable = ALGORITHM_POLICIES.get(algorithm, ())
+        if class_name not in suitable:
+            raise ValueError(f"{algorithm} does not train {class_name}; its policies: "
+                             f"{', '.join(suitable)}")
 
 
 def is_sampled_search_space(value):

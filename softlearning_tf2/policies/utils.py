@@ -3,6 +3,7 @@ from softlearning_tf2.policies.categorical_policy import (
     BoltzmannPolicy, CategoricalPolicy, DiscreteUniformPolicy)
 from softlearning_tf2.policies.gaussian_policy import FeedforwardGaussianPolicy
 from softlearning_tf2.policies.gmm_policy import GMMPolicy
+from softlearning_tf2.policies.mcmc_sampler_policy import MCMCSamplerPolicy
 from softlearning_tf2.policies.real_nvp_policy import LatentSpacePolicy, RealNVPPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
 from softlearning_tf2.models.utils import get_observation_encoding_from_variant, observation_input
@@ -17,11 +18,12 @@ POLICY_CLASSES = {
     "FeedforwardGaussianPolicy": FeedforwardGaussianPolicy,
     "GMMPolicy": GMMPolicy,
     "LatentSpacePolicy": LatentSpacePolicy,
+    "MCMCSamplerPolicy": MCMCSamplerPolicy,
     "RealNVPPolicy": RealNVPPolicy,
 }
 
 # Policies whose weights are the Q functions' (they act on Q, they have no network of their own).
-POLICIES_OF_Q_FUNCTIONS = ("BoltzmannPolicy",)
+POLICIES_OF_Q_FUNCTIONS = ("BoltzmannPolicy", "MCMCSamplerPolicy")
 
 
 def get_policy_from_params(policy_params, environment, seed=None, encoding=None,

@@ -31,8 +31,9 @@ TINY = [
 
 
 def tiny_variant(seed=0, algorithm="SAC", domain="Pendulum", task="v1", extra=()):
-    variant = get_variant(algorithm, "gymnasium", domain, task, seed)
-    # Discrete SQL's Boltzmann policy has no network of its own to shrink.
+    # ``extra`` first, for the policy class it may choose; then again after the tiny sizes.
+    variant = apply_overrides(get_variant(algorithm, "gymnasium", domain, task, seed), extra)
+    # Discrete SQL's Boltzmann policy (and the MCMC sampler) has no network of its own.
     tiny = [override for override in TINY if not override.startswith("policy_params")
             or "hidden_layer_sizes" in variant["policy_params"]["config"]]
     return apply_overrides(variant, tiny + list(extra))
