@@ -129,3 +129,30 @@ def test_dm_control_defaults_from_states_and_from_pixels():
     assert pixels["observation_params"]["preprocessors"]["pixels"]["class_name"] == "convnet"
     assert pixels["observation_params"]["encoder_sharing"] == "critic"
     assert pixels["replay_pool_params"]["config"]["max_size"] == 100_000
+
+
+def test_a_new_policy_class_starts_from_its_own_config():
+    # The config override may come before the class: the class is applied first.
+    variant = apply_overrides(base(), ["policy_params.config.num_components=2",
+                                       "policy_params.class_name=GMMPolicy"])
+    from softlearning_tf2.experiments.variants import POLICY_CONFIGS
+    assert variant["policy_params"] == {
+        "class_name": "GMMPolicy", "config": {**POLICY_CONFIGS["GMMPolicy"], "num_components": 2}}
+    sql = get_variant("SQL", "gymnasium", "Pendulum", "v1", seed=0)
+    mcmc = keyword_overrides(sql, {"policy_params.class_name": "MCMCSamplerPolicy",
+                                   "num_burnin_steps": 7})
+    assert mcmc["policy_params"]["config"]["num_burnin_steps"] == 7
+    assert "hidden_layer_sizes" not in mcmc["policy_params"]["config"]
+    # Setting the class it already has keeps the config as it is.
+    same = apply_overrides(base(), ["policy_params.config.hidden_layer_sizes=[8]",
+                                    "policy_params.class_name=FeedforwardGaussianPolicy"])
+    assert same["policy_params"]["config"]["hidden_layer_sizes"] == [8]
+
+
+def test_every_policy_class_has_variant_defaults_and_builds_from_them():
+    from softlearning_tf2.experiments.variants import ALGORITHM_POLICIES, POLICY_CONFIGS
+    from softlearning_tf2.policies.utils import POLICY_CLASSES
+    exploration = {"ContinuousUniformPolicy", "DiscreteUniformPolicy"}
+    assert set(POLICY_CONFIGS) == set(POLICY_CLASSES) - exploration
+    assert {name for names in ALGORITHM_POLICIES.values() for name in names} == set(
+        POLICY_CONFIGS)

@@ -146,6 +146,15 @@ def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
      "TensorReplayPool stores flat observations; GoalPoint-Reach-v0 has dict"),
     (["--set", "algorithm_params.config.fuse_environment_steps=False"],
      "fuse_environment_steps must be true or false, got 'False'"),
+    (["--set", "policy_params.class_name=GMMPolicyy"],
+     "unknown policy class_name 'GMMPolicyy'; valid choices: AmortizedSamplerPolicy, "
+     "BoltzmannPolicy, CategoricalPolicy, FeedforwardGaussianPolicy, GMMPolicy, "
+     "LatentSpacePolicy, MCMCSamplerPolicy, RealNVPPolicy"),
+    (["--set", "policy_params.class_name=MCMCSamplerPolicy"],
+     "SAC does not train MCMCSamplerPolicy; its policies: FeedforwardGaussianPolicy, "
+     "GMMPolicy, RealNVPPolicy, LatentSpacePolicy"),
+    (["--algorithm", "SQL", "--set", "policy_params.class_name=grid:MCMCSamplerPolicy,Nope"],
+     "unknown policy class_name 'Nope'"),
 ])
 def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
     code, _, err = run_cli("run_example_local", "examples.development",
