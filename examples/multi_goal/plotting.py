@@ -12,13 +12,14 @@ CONTOUR_OBSERVATIONS = ((-2.5, 0.0), (0.0, 0.0), (2.5, 2.5))
 
 
 def stochastic_rollouts(environment, policy, num_rollouts, max_path_length=30):
-    """Positions of each path and the index of the goal it reached (-1: none)."""
+    """Positions of each path, the index of the goal it reached (-1: none), its return."""
     paths = []
     for _ in range(num_rollouts):
         path = rollout(environment, policy.action, max_path_length)
         positions = np.array([info["position"] for info in path["infos"]])
         goal_index = int(path["infos"][-1]["goal_index"]) if path["terminated"] else -1
-        paths.append({"positions": positions, "goal_index": goal_index})
+        paths.append({"positions": positions, "goal_index": goal_index,
+                      "return": path["return"]})
     return paths
 
 

@@ -163,6 +163,9 @@ DOMAIN_PARAMS = {
     ("gymnasium", "Ant"): {"max_path_length": 1000, "n_epochs": 1000},
     ("gymnasium", "Humanoid"): {"max_path_length": 1000, "n_epochs": 3000},
     ("gymnasium", "MultiGoal"): {"max_path_length": 30, "n_epochs": 100, "epoch_length": 100},
+    # The level above a frozen latent-space policy on MultiGoal (environments/latent_space.py).
+    ("gymnasium", "LatentSpace"): {"max_path_length": 30, "n_epochs": 100,
+                                   "epoch_length": 100},
     # Discrete actions: the step counts of README's discrete results (50k and 200k steps).
     ("gymnasium", "CartPole"): {"max_path_length": 500, "n_epochs": 50},
     ("gymnasium", "Acrobot"): {"max_path_length": 500, "n_epochs": 50},
@@ -221,6 +224,7 @@ DEFAULT_TASKS = {
     ("gymnasium", "Ant"): "v5",
     ("gymnasium", "Humanoid"): "v5",
     ("gymnasium", "MultiGoal"): "Default-v0",
+    ("gymnasium", "LatentSpace"): "MultiGoal-v0",
     ("gymnasium", "CartPole"): "v1",
     ("gymnasium", "Acrobot"): "v1",
     ("gymnasium", "LunarLander"): "v3",

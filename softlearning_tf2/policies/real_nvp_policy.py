@@ -3,7 +3,6 @@ the observation, and the latent-space policy of Haarnoja et al. 2018 (arXiv:1804
 higher level drives through that noise."""
 import math
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -214,7 +213,7 @@ class LatentSpacePolicy(RealNVPPolicy):
     a hierarchy: ``actions_from_latents(s, h)`` is the bijective map from the latent to the
     level below, so a level above that picks h can still reach every action (the flow is
     invertible: ``latents_of_actions`` recovers h). ``environments.latent_space`` builds the
-    level above's environment around a frozen one.
+    level above's environment around a frozen one (``LatentSpace-MultiGoal-v0``).
     """
 
     def actions_from_latents(self, observations, latents):
@@ -223,8 +222,3 @@ class LatentSpacePolicy(RealNVPPolicy):
     def latents_of_actions(self, observations, actions):
         return self.flow_inverse(observations, pre_squash_of(actions, self.squash))[0]
 
-
-def latent_from_unit_action(actions, epsilon=1e-6):
-    """The level above acts in [-1, 1]^d like every policy here; its action is mapped to the
-    latent by atanh, so its tanh-Gaussian's pre-squash sample *is* the latent h."""
-    return np.arctanh(np.clip(np.asarray(actions, np.float64), -1.0 + epsilon, 1.0 - epsilon))
