@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from softlearning_tf2.algorithms.sacv import SACV
+from softlearning_tf2.policies.gmm_policy import GMMPolicy
 from softlearning_tf2.replay_pools.tensor_replay_pool import TensorReplayPool
 from tests.algorithms.test_discrete_sac import make_discrete_sac
 from tests.algorithms.test_fused_updates import weights
@@ -18,6 +19,8 @@ BUILDERS = {
     "SACV": lambda **config: make_sac(algorithm_class=SACV, **config),
     "SQL": make_sql,
     "DiscreteSAC": make_discrete_sac,
+    "SAC-GMM": lambda **config: make_sac(policy_class=GMMPolicy, **config),
+    "SQL-MCMC": lambda **config: make_sql(mcmc=True, **config),
 }
 
 
@@ -43,7 +46,7 @@ def run(name, fuse_environment_steps, **config):
 # SQL's combined graph rounds a few of its floats differently from its separate update and
 # acting graphs (measured: actions within 5e-6 after 140 updates, observations within
 # 3e-5 at the end of the path); every other algorithm gives the same bits.
-TOLERANCES = {"SQL": {"rtol": 1e-3, "atol": 1e-4}}
+TOLERANCES = {"SQL": {"rtol": 1e-3, "atol": 1e-4}, "SQL-MCMC": {"rtol": 1e-3, "atol": 1e-4}}
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))

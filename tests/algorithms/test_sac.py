@@ -16,11 +16,12 @@ from tests.numpy_reference import mlp_forward, policy_shift_and_std, tanh_gaussi
 HIDDEN = (16, 16)
 
 
-def make_sac(seed=0, algorithm_class=SAC, pool_class=SimpleReplayPool, **config):
+def make_sac(seed=0, algorithm_class=SAC, pool_class=SimpleReplayPool,
+             policy_class=FeedforwardGaussianPolicy, **config):
     environment = get_environment("gymnasium", "Pendulum", "v1")
     observation_size = environment.observation_space.shape[0]
     action_size = environment.action_space.shape[0]
-    policy = FeedforwardGaussianPolicy(observation_size, action_size, HIDDEN, seed=seed)
+    policy = policy_class(observation_size, action_size, hidden_layer_sizes=HIDDEN, seed=seed)
     Qs = double_feedforward_Q_function(observation_size, action_size, HIDDEN, seed=seed + 1)
     pool = pool_class((observation_size,), (action_size,), 1000, seed=seed)
     sampler = SimpleSampler(max_path_length=200)

@@ -8,6 +8,7 @@ import math
 from softlearning_tf2.algorithms.sql import SQL, importance_sampled_soft_value
 from softlearning_tf2.environments.utils import get_environment
 from softlearning_tf2.policies.amortized_sampler import AmortizedSamplerPolicy
+from softlearning_tf2.policies.mcmc_sampler_policy import MCMCSamplerPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
 from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
 from softlearning_tf2.samplers.simple_sampler import SimpleSampler
@@ -17,10 +18,14 @@ from tests.algorithms.test_sac import fixed_batch
 from tests.numpy_reference import mlp_forward
 
 
-def make_sql(Qs=None, hidden=(16, 16), seed=0, pool_class=SimpleReplayPool, **config):
+def make_sql(Qs=None, hidden=(16, 16), seed=0, pool_class=SimpleReplayPool, mcmc=False,
+             **config):
+    """SQL on Pendulum; ``mcmc``: acting with ``MCMCSamplerPolicy`` (short chains) instead of
+    the amortized sampler."""
     environment = get_environment("gymnasium", "Pendulum", "v1")
-    policy = AmortizedSamplerPolicy(3, 1, hidden, seed=seed)
     Qs = Qs if Qs is not None else (feedforward_Q_function(3, 1, (16, 16), seed=seed + 1),)
+    policy = (MCMCSamplerPolicy(3, 1, Qs, num_steps=2, num_burnin_steps=5, seed=seed) if mcmc
+              else AmortizedSamplerPolicy(3, 1, hidden, seed=seed))
     pool = pool_class((3,), (1,), 1000, seed=seed)
     sampler = SimpleSampler(max_path_length=200)
     sampler.initialize(environment, policy, pool, seed=seed)
