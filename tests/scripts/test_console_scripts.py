@@ -282,3 +282,36 @@ def test_a_search_over_relabelling_settings_on_a_goal_task(run_cli, tmp_path):
                              "--deterministic", "--seed", "0")
     assert code == 0, err[-3000:]
     assert "success rate" in out and out.count("episode ") >= 3
+
+
+def test_a_search_over_policy_classes_then_simulate_and_export(run_cli, tmp_path):
+    """A Tune grid over SAC's richer policies on MultiGoal: each trial trains its class,
+    simulate_policy acts from one checkpoint, export_policy writes the other's SavedModel."""
+    code, out, err = run_cli(
+        "run_example_local", "examples.development", "--domain", "MultiGoal",
+        "--exp-name", "tiny", "--seed", "1", "--local-dir", tmp_path,
+        "--checkpoint-frequency", "1", *TINY_FLAGS,
+        "--set", "algorithm_params.config.epoch_length=100",
+        "--set", "policy_params.class_name=grid:GMMPolicy,RealNVPPolicy",
+        "--set", "policy_params.config.hidden_layer_sizes=[16,16]")
+    assert code == 0, out[-3000:] + err[-3000:]
+    trial_dirs = sorted(path for path in glob.glob(str(
+        tmp_path / "gymnasium" / "MultiGoal" / "Default-v0" / "*-tiny" / "*"))
+        if os.path.isdir(path))
+    checkpoints = {}
+    for trial_dir in trial_dirs:
+        assert [int(row["timestep"]) for row in read_progress(trial_dir)] == [100, 200]
+        checkpoint = sorted(glob.glob(os.path.join(trial_dir, "checkpoint_*")))[-1]
+        with open(os.path.join(checkpoint, "variant.json")) as file:
+            policy_params = json.load(file)["policy_params"]
+        assert policy_params["config"]["hidden_layer_sizes"] == [16, 16]
+        checkpoints[policy_params["class_name"]] = checkpoint
+    assert sorted(checkpoints) == ["GMMPolicy", "RealNVPPolicy"]
+    code, out, err = run_cli("simulate_policy", checkpoints["GMMPolicy"], "--num-rollouts",
+                             "2", "--seed", "0")
+    assert code == 0, err[-3000:]
+    assert out.count("episode ") >= 2
+    code, out, err = run_cli("export_policy", checkpoints["RealNVPPolicy"],
+                             tmp_path / "real_nvp_export")
+    assert code == 0, err[-3000:]
+    assert os.path.exists(tmp_path / "real_nvp_export" / "saved_model.pb")
