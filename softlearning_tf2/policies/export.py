@@ -7,7 +7,8 @@ it as a SavedModel that plain TensorFlow runs, without this package, TFP or any 
 * ``serving_default(observations) -> {"actions"}``: the deterministic (evaluation) action;
 * ``sample(observations) -> {"actions"}``: a stochastic action, with noise drawn inside;
 * ``log_prob(observations, actions) -> {"log_prob"}``: log pi(a|s), for policies that have a
-  density (SAC's squashed Gaussian; not SQL's amortized sampler).
+  density (the squashed Gaussian, the Gaussian mixture, the RealNVP and latent-space flows;
+  not SQL's amortized or MCMC samplers).
 
 On a Discrete action space the signatures are ``serving_default`` (the most probable action's
 index), ``sample`` (a sampled index) and ``probabilities(observations) -> {"probabilities"}``
@@ -24,8 +25,9 @@ policy's log-density of the normalized action minus sum(log((high - low) / 2)), 
 log-Jacobian of the affine map.
 
 ``sample`` runs the policy's sampling method ``actions_from_noise`` with noise drawn inside;
-``serving_default`` its ``deterministic_actions`` (for both policies: the sample at zero
-noise).
+``serving_default`` its ``deterministic_actions`` (the sample at zero noise; the mixture's
+heaviest component's mean; for the MCMC sampler, gradient ascent on Q). The MCMC sampler's
+``sample`` runs a cold chain (its burn-in) on every call: an export keeps no chain state.
 
 The export is a ``tf.Module`` whose attributes are plain ``tf.Variable`` objects (the policy
 network's weights, the noise stream's state) and ``tf.function`` objects traced with fixed input

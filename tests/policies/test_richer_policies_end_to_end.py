@@ -22,12 +22,14 @@ CASES = {
     "GMM-SAC": ("SAC", ["policy_params.class_name=GMMPolicy"]),
     "GMM-SACV": ("SACV", ["policy_params.class_name=GMMPolicy"]),
     "RealNVP-SAC": ("SAC", ["policy_params.class_name=RealNVPPolicy"]),
+    "RealNVP-SACV": ("SACV", ["policy_params.class_name=RealNVPPolicy"]),
     "LatentSpace-SAC": ("SAC", ["policy_params.class_name=LatentSpacePolicy"]),
     "MCMC-SQL": ("SQL", ["policy_params.class_name=MCMCSamplerPolicy", *MCMC_TINY]),
 }
 
 
-@pytest.mark.parametrize("case", ["GMM-SAC", "GMM-SACV", "RealNVP-SAC", "MCMC-SQL"])
+@pytest.mark.parametrize("case", ["GMM-SAC", "GMM-SACV", "RealNVP-SAC", "RealNVP-SACV",
+                                  "MCMC-SQL"])
 def test_checkpoint_round_trip_restores_everything(tmp_path, case):
     algorithm, extra = CASES[case]
     experiment = Experiment(tiny_variant(algorithm=algorithm, domain=MULTI_GOAL[0],
