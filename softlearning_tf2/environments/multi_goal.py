@@ -65,7 +65,8 @@ class MultiGoalEnv(gymnasium.Env):
         goals: Sequence of goal positions, shape ``(n_goals, 2)``.
         goal_radius: An episode terminates when the new position is within this
             (Euclidean) distance of a goal, boundary included.
-        goal_reward: Bonus added to the reward of the step that reaches a goal.
+        goal_reward: Bonus added to the reward of the step that reaches a goal: one
+            number for every goal, or one per goal (goals of unequal value).
         action_cost_coeff: Weight of the squared action norm in the cost.
         distance_cost_coeff: Weight of the squared distance to the nearest goal.
         init_sigma: Standard deviation of the Gaussian start position around the
@@ -80,7 +81,7 @@ class MultiGoalEnv(gymnasium.Env):
         self,
         goals: Sequence[Sequence[float]] = DEFAULT_GOALS,
         goal_radius: float = 1.0,
-        goal_reward: float = 10.0,
+        goal_reward: float | Sequence[float] = 10.0,
         action_cost_coeff: float = 30.0,
         distance_cost_coeff: float = 1.0,
         init_sigma: float = 0.1,
@@ -101,9 +102,16 @@ class MultiGoalEnv(gymnasium.Env):
                 f"render_mode must be one of {self.metadata['render_modes']} or None, "
                 f"got {render_mode!r}.")
 
+        goal_rewards = np.broadcast_to(np.asarray(goal_reward, dtype=np.float64),
+                                       goals.shape[:1]).copy() if np.ndim(goal_reward) == 0 \
+            else np.asarray(goal_reward, dtype=np.float64)
+        if goal_rewards.shape != goals.shape[:1]:
+            raise ValueError(f"`goal_reward` must be one number or one per goal "
+                             f"({goals.shape[0]}), got {np.shape(goal_reward)}.")
+
         self.goals = goals
         self.goal_radius = float(goal_radius)
-        self.goal_reward = float(goal_reward)
+        self.goal_rewards = goal_rewards
         self.action_cost_coeff = float(action_cost_coeff)
         self.distance_cost_coeff = float(distance_cost_coeff)
         self.init_sigma = float(init_sigma)
@@ -183,7 +191,7 @@ class MultiGoalEnv(gymnasium.Env):
         terminated = bool(nearest_distance <= self.goal_radius)
         goal_index = nearest_index if terminated else -1
         if terminated:
-            reward += self.goal_reward
+            reward += float(self.goal_rewards[nearest_index])
 
         info = self._info(goal_index)
         info["action_cost"] = action_cost

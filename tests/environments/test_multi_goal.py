@@ -318,3 +318,16 @@ def test_register_environments_is_idempotent():
     spec = gymnasium.spec(ENV_ID)
     assert spec.max_episode_steps == SPEC_MAX_STEPS
     assert isinstance(gymnasium.make(ENV_ID).unwrapped, MultiGoalEnv)
+
+
+def test_goals_of_unequal_value():
+    env = MultiGoalEnv(goals=[[2.0, 0.0], [-5.0, 0.0]], goal_reward=[1.0, 10.0],
+                       action_cost_coeff=0.0, distance_cost_coeff=0.0)
+    env.reset(seed=0, options={"position": (1.5, 0.0)})
+    _, reward, terminated, _, info = env.step(np.zeros(2, np.float32))
+    assert terminated and info["goal_index"] == 0 and reward == 1.0
+    env.reset(seed=0, options={"position": (-4.5, 0.0)})
+    _, reward, terminated, _, info = env.step(np.zeros(2, np.float32))
+    assert terminated and info["goal_index"] == 1 and reward == 10.0
+    with pytest.raises(ValueError, match="one number or one per goal"):
+        MultiGoalEnv(goals=[[2.0, 0.0], [-5.0, 0.0]], goal_reward=[1.0, 2.0, 3.0])
