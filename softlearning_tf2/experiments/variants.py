@@ -163,6 +163,7 @@ DOMAIN_PARAMS = {
     ("gymnasium", "Ant"): {"max_path_length": 1000, "n_epochs": 1000},
     ("gymnasium", "Humanoid"): {"max_path_length": 1000, "n_epochs": 3000},
     ("gymnasium", "MultiGoal"): {"max_path_length": 30, "n_epochs": 100, "epoch_length": 100},
+    ("gymnasium", "PointTargets"): {"max_path_length": 30, "n_epochs": 30, "epoch_length": 100},
     # The level above a frozen latent-space policy on MultiGoal (environments/latent_space.py).
     ("gymnasium", "LatentSpace"): {"max_path_length": 30, "n_epochs": 100,
                                    "epoch_length": 100},
@@ -225,6 +226,7 @@ DEFAULT_TASKS = {
     ("gymnasium", "Humanoid"): "v5",
     ("gymnasium", "MultiGoal"): "Default-v0",
     ("gymnasium", "LatentSpace"): "MultiGoal-v0",
+    ("gymnasium", "PointTargets"): "Default-v0",
     ("gymnasium", "CartPole"): "v1",
     ("gymnasium", "Acrobot"): "v1",
     ("gymnasium", "LunarLander"): "v3",

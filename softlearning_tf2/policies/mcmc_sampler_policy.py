@@ -14,11 +14,17 @@ from softlearning_tf2.distributions.squashed_gaussian import tanh_log_jacobian
 from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
 
 KERNELS = ("langevin", "hmc")
+COMBINATIONS = ("min", "sum")
 SEED_RANGE = float(2 ** 24)  # integers a float32 uniform represents exactly
 
 
 class MCMCSamplerPolicy(BasePolicy):
     """a ~ exp(min_i Q_i(s, a) / temperature) on [-1, 1]^d, by a chain in u = atanh(a).
+
+    ``combine="sum"`` samples exp(sum_i Q_i(s, a) / temperature) instead: the composition of
+    soft Q functions trained on separate rewards (Haarnoja et al. 2018, arXiv:1803.06773,
+    Sec. 4: for r = r_1 + r_2 the sum of their soft Q functions approximates the soft Q of r).
+    Below, min_i stands for the combination chosen.
 
     The chain runs on the unbounded pre-squash u, whose density is that of a carried back
     through a = tanh(u):
@@ -47,10 +53,15 @@ class MCMCSamplerPolicy(BasePolicy):
 
     def __init__(self, observation_size, action_size, Q_functions, kernel="langevin",
                  temperature=1.0, step_size=0.1, num_steps=10, num_burnin_steps=100,
-                 num_leapfrog_steps=3, warm_start=True, seed=None, name="mcmc_sampler"):
+                 num_leapfrog_steps=3, warm_start=True, combine="min", seed=None,
+                 name="mcmc_sampler"):
         if kernel not in KERNELS:
             raise ValueError(f"unknown MCMC kernel {kernel!r}; valid choices: "
                              f"{', '.join(KERNELS)}")
+        if combine not in COMBINATIONS:
+            raise ValueError(f"unknown combine {combine!r}; valid choices: "
+                             f"{', '.join(COMBINATIONS)}")
+        self.combine = combine
         for key, value in (("temperature", temperature), ("step_size", step_size)):
             if not float(value) > 0.0:
                 raise ValueError(f"{key} must be positive, got {value!r}")
@@ -73,8 +84,11 @@ class MCMCSamplerPolicy(BasePolicy):
 
     # -- The target and the chain ----------------------------------------------------------
     def _min_Q(self, observations, actions):
-        return tf.reduce_min([Q([observations, actions])[:, 0] for Q in self.Q_functions],
-                             axis=0)
+        """min_i Q_i(s, a) (or the sum, with ``combine="sum"``), [batch]."""
+        values = [Q([observations, actions])[:, 0] for Q in self.Q_functions]
+        if self.combine == "sum":
+            return tf.add_n(values)
+        return tf.reduce_min(values, axis=0)
 
     def target_log_prob_fn(self, observations):
         """log p(u|s) up to a constant, for a batch of chains [B, d] -> [B]."""

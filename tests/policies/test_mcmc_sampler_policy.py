@@ -97,3 +97,38 @@ def test_same_seed_same_actions():
 def test_bad_settings_are_named(config, message):
     with pytest.raises(ValueError, match=message):
         MCMCSamplerPolicy(1, 1, [known_Q()], **config)
+
+
+def test_summed_Q_functions_compose_their_targets():
+    """exp((Q_1 + Q_2) / T) with Q_1 = -8 (a - 0.6)^2 and Q_2 = -4 (a + 0.2)^2: a Gaussian
+    around (8 * 0.6 - 4 * 0.2) / 12 = 1/3 of variance T / 24. With Q_2 = -8 (a + 0.6)^2
+    instead, "min" samples exp(-8 (|a| + 0.6)^2), much narrower than the sum's Gaussian."""
+    def quadratic(center, curvature):
+        observations, actions = keras.Input((1,)), keras.Input((1,))
+        values = keras.layers.Lambda(
+            lambda inputs: -curvature * (inputs[1] - center) ** 2 + 0.0 * inputs[0])(
+            [observations, actions])
+        return keras.Model([observations, actions], values)
+
+    Qs = [quadratic(0.6, 8.0), quadratic(-0.2, 4.0)]
+    summed = MCMCSamplerPolicy(1, 1, Qs, combine="sum", step_size=0.2, num_burnin_steps=150,
+                               seed=1)
+    noise = summed.draw_noise(tf.random.Generator.from_seed(2), 20000)
+    samples = summed.actions_from_noise(tf.zeros((20000, 1)), noise).numpy()[:, 0]
+    # The tanh box trims a little of the Gaussian's tails: 0.01 of slack on both moments.
+    assert abs(samples.mean() - 1 / 3) < 0.01
+    assert abs(samples.std() - np.sqrt(1 / 24)) < 0.01
+    symmetric = [quadratic(0.6, 8.0), quadratic(-0.6, 8.0)]
+    grid = np.linspace(-1, 1, 200001)
+    targets = {"sum": -8 * (grid - 0.6) ** 2 - 8 * (grid + 0.6) ** 2,
+               "min": -8 * (np.abs(grid) + 0.6) ** 2}
+    for combine, log_density in targets.items():
+        density = np.exp(log_density - log_density.max())
+        expected_std = np.sqrt(np.sum(density * grid ** 2) / np.sum(density))
+        policy = MCMCSamplerPolicy(1, 1, symmetric, combine=combine, step_size=0.2,
+                                   num_burnin_steps=150, seed=1)
+        samples = policy.actions_from_noise(tf.zeros((20000, 1)), noise).numpy()[:, 0]
+        assert abs(samples.mean()) < 0.01
+        assert abs(samples.std() - expected_std) < 0.01, (combine, samples.std(), expected_std)
+    with pytest.raises(ValueError, match="unknown combine 'max'; valid choices: min, sum"):
+        MCMCSamplerPolicy(1, 1, Qs, combine="max")
