@@ -24,11 +24,13 @@ from-scratch curve against the composed return). Runs are kept under ``runs/`` (
 a seed whose JSON exists is not repeated).
 """
 import argparse
-import csv
 import json
 import os
 
 import numpy as np
+
+from examples.common import (
+    finish_axis, plot_mean_and_range, prepare_output, pyplot, save_figure, write_csv)
 
 TARGET_A, TARGET_B = [5.0, 0.0], [0.0, 5.0]
 OPTIMUM = np.array([2.5, 2.5])  # of the summed squared distances
@@ -132,11 +134,7 @@ def run_seed(args, seed):
 
 
 def draw(path, results):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, (paths_axis, curve_axis) = plt.subplots(1, 2, figsize=(11, 4.5))
     for name, positions in results[0]["paths"].items():
         positions = np.asarray(positions)
@@ -150,31 +148,21 @@ def draw(path, results):
     paths_axis.set_title("deterministic paths, seed 0", fontsize=10)
     paths_axis.legend(fontsize=7)
     steps = [point[0] for point in results[0]["curve"]]
-    values = np.array([[point[1] for point in result["curve"]] for result in results])
-    curve_axis.plot(steps, values.mean(axis=0), color="tab:blue", label="SQL on A+B from scratch")
-    curve_axis.fill_between(steps, values.min(axis=0), values.max(axis=0), color="tab:blue",
-                            alpha=0.2)
+    plot_mean_and_range(curve_axis, steps, [[point[1] for point in result["curve"]]
+                                            for result in results],
+                        "SQL on A+B from scratch", color="tab:blue")
     composed = [result["composed_deterministic_return"] for result in results]
     curve_axis.axhline(np.mean(composed), color="tab:red",
                        label="Q_A + Q_B composed (no training on A+B)")
     curve_axis.axhspan(min(composed), max(composed), color="tab:red", alpha=0.15)
-    curve_axis.set_xlabel("environment steps on A+B")
-    curve_axis.set_ylabel("evaluation return on A+B (deterministic)")
-    curve_axis.set_title(f"mean and range over {len(results)} seed(s)", fontsize=10)
-    curve_axis.grid(alpha=0.3)
-    curve_axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    finish_axis(curve_axis, "environment steps on A+B", "evaluation return on A+B (deterministic)",
+                f"mean and range over {len(results)} seed(s)")
+    save_figure(figure, path)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from softlearning_tf2.utils.quiet import import_tensorflow
-
-    import_tensorflow()
-    output = os.path.abspath(args.output_dir)
-    os.makedirs(os.path.join(output, "runs"), exist_ok=True)
+    output = prepare_output(args.output_dir, "runs")
     results = []
     for seed in range(args.seeds):
         path = os.path.join(output, "runs", f"seed{seed}-steps{args.steps}.json")
@@ -185,15 +173,12 @@ def main(argv=None):
         with open(path) as file:
             results.append(json.load(file))
         print(json.dumps({key: results[-1][key] for key in COLUMNS}), flush=True)
-    with open(os.path.join(output, "composition.csv"), "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(COLUMNS)
-        writer.writerows([result[key] for key in COLUMNS] for result in results)
-    with open(os.path.join(output, "curves.csv"), "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(("seed", "environment_steps", "scratch_evaluation_return"))
-        writer.writerows((result["seed"], steps, value) for result in results
-                         for steps, value in result["curve"])
+    write_csv(os.path.join(output, "composition.csv"), COLUMNS,
+              [[result[key] for key in COLUMNS] for result in results])
+    write_csv(os.path.join(output, "curves.csv"),
+              ("seed", "environment_steps", "scratch_evaluation_return"),
+              [(result["seed"], steps, value) for result in results
+               for steps, value in result["curve"]])
     draw(os.path.join(output, "composition.png"), results)
     return results
 

@@ -24,6 +24,8 @@ import os
 
 import numpy as np
 
+from examples.common import prepare_output, pyplot, save_figure
+
 GOALS = [[2.0, 0.0], [-5.0, 0.0]]
 GOAL_REWARDS = [1.0, 10.0]
 NEAR, FAR = 0, 1
@@ -114,11 +116,7 @@ def run(args, algorithm, temperature, seed):
 
 
 def draw(path, rows, temperatures):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     for algorithm in sorted({row["algorithm"] for row in rows}):
         far, shares = [], []
@@ -141,18 +139,12 @@ def draw(path, rows, temperatures):
         axis.legend()
     figure.suptitle("near goal: 2 away, reward 1; far goal: 5 away, reward 10; no other reward",
                     fontsize=10)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from softlearning_tf2.utils.quiet import import_tensorflow
-
-    import_tensorflow()
-    output = os.path.abspath(args.output_dir)
-    os.makedirs(os.path.join(output, "runs"), exist_ok=True)
+    output = prepare_output(args.output_dir, "runs")
     rows = []
     for algorithm in args.algorithms:
         for temperature in args.temperatures:

@@ -24,6 +24,9 @@ import os
 
 import numpy as np
 
+from examples.common import (
+    finish_axis, plot_mean_and_range, prepare_output, pyplot, save_figure, write_csv)
+
 NEW_GOAL = (4.0, 4.0)
 LEVEL_ONE = "level one (MultiGoal, 4 goals)"
 CONFIGURATIONS = ("level two (on level one's latents)", "flat SAC (from scratch)")
@@ -101,11 +104,7 @@ def rollouts(experiment, count, seed):
 
 
 def draw(path, level_one_paths, paths, curves, new_goal, seeds):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     from softlearning_tf2.environments.multi_goal import DEFAULT_GOALS
 
     figure, axes = plt.subplots(1, 4, figsize=(17, 4.2))
@@ -127,28 +126,17 @@ def draw(path, level_one_paths, paths, curves, new_goal, seeds):
     for name, color in zip(CONFIGURATIONS, ("tab:blue", "tab:orange")):
         per_seed = [[(steps, value) for config, seed, steps, value in curves
                      if config == name and seed == index] for index in range(seeds)]
-        steps = np.array([step for step, _ in per_seed[0]])
-        values = np.array([[value for _, value in rows] for rows in per_seed])
-        curve_axis.plot(steps, values.mean(axis=0), color=color, label=name)
-        curve_axis.fill_between(steps, values.min(axis=0), values.max(axis=0), color=color,
-                                alpha=0.2)
-    curve_axis.set_xlabel("environment steps on the new goal")
-    curve_axis.set_ylabel("evaluation return (deterministic)")
-    curve_axis.set_title(f"mean and range over {seeds} seed(s)", fontsize=9)
-    curve_axis.legend(fontsize=8)
-    curve_axis.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+        plot_mean_and_range(curve_axis, [step for step, _ in per_seed[0]],
+                            [[value for _, value in rows] for rows in per_seed], name,
+                            color=color)
+    finish_axis(curve_axis, "environment steps on the new goal",
+                "evaluation return (deterministic)", f"mean and range over {seeds} seed(s)")
+    save_figure(figure, path)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from softlearning_tf2.utils.quiet import import_tensorflow
-
-    import_tensorflow()
-    output = os.path.abspath(args.output_dir)
-    os.makedirs(output, exist_ok=True)
+    output = prepare_output(args.output_dir)
     new_goal = [float(value) for value in args.new_goal]
     curves, finals, level_one_paths, example_paths = [], [], None, {}
     for seed in range(args.seeds):
@@ -180,14 +168,10 @@ def main(argv=None):
                            float(np.mean([item["return"] for item in paths]))))
             print(f"seed {seed} {name}: {reached:.0%} of {args.rollouts} rollouts reach "
                   f"the new goal", flush=True)
-    with open(os.path.join(output, "learning_curves.csv"), "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(("configuration", "seed", "environment_steps", "evaluation_return"))
-        writer.writerows(curves)
-    with open(os.path.join(output, "final.csv"), "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(("configuration", "seed", "success_rate", "mean_return"))
-        writer.writerows(finals)
+    write_csv(os.path.join(output, "learning_curves.csv"),
+              ("configuration", "seed", "environment_steps", "evaluation_return"), curves)
+    write_csv(os.path.join(output, "final.csv"),
+              ("configuration", "seed", "success_rate", "mean_return"), finals)
     draw(os.path.join(output, "hierarchy.png"), level_one_paths, example_paths, curves,
          new_goal, args.seeds)
     print(f"wrote {output}/learning_curves.csv, final.csv, hierarchy.png", flush=True)

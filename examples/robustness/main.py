@@ -21,11 +21,13 @@ perturbation strength, one panel per task and perturbation, one line per setting
 over seeds, the band from the lowest to the highest seed).
 """
 import argparse
-import csv
 import glob
 import os
 
 import numpy as np
+
+from examples.common import (
+    finish_axis, plot_mean_and_range, prepare_output, pyplot, save_figure, write_csv)
 
 SETTINGS = ("learned", "near-zero")
 ROBUSTNESS_COLUMNS = ("domain", "setting", "seed", "perturbation", "strength", "return_mean",
@@ -145,11 +147,7 @@ def strengths_of(perturbation, quick):
 
 
 def draw(path, rows):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     from softlearning_tf2.environments.perturbations import PERTURBATIONS
 
     domains = sorted({row[0] for row in rows})
@@ -167,38 +165,20 @@ def draw(path, rows):
                 points = [row for row in rows if row[0] == domain and row[1] == setting
                           and row[3] == name]
                 strengths = sorted({row[4] for row in points})
-                per_strength = [[row[5] for row in points if row[4] == value]
-                                for value in strengths]
-                mean = [np.mean(values) for values in per_strength]
-                line, = axis.plot(strengths, mean, marker="o", label=setting)
-                axis.fill_between(strengths, [min(values) for values in per_strength],
-                                  [max(values) for values in per_strength],
-                                  color=line.get_color(), alpha=0.2)
-            axis.set_xlabel(labels[name])
-            axis.set_ylabel("return")
-            axis.set_title(f"{domain}-v5: {name}", fontsize=10)
-            axis.grid(alpha=0.3)
-            axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
-def write_csv(path, columns, rows):
-    with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(columns)
-        writer.writerows(rows)
+                seeds = sorted({row[2] for row in points})
+                # rows: seeds, columns: strengths
+                returns = [[next(row[5] for row in points if row[2] == seed and row[4] == value)
+                            for value in strengths] for seed in seeds]
+                plot_mean_and_range(axis, strengths, returns, setting, marker="o")
+            finish_axis(axis, labels[name], "return", f"{domain}-v5: {name}")
+    save_figure(figure, path)
 
 
 def main(argv=None):
     args = parse_args(argv)
     from softlearning_tf2.environments.perturbations import PERTURBATIONS
-    from softlearning_tf2.utils.quiet import import_tensorflow
 
-    import_tensorflow()
-    output = os.path.abspath(args.output_dir)
-    os.makedirs(output, exist_ok=True)
+    output = prepare_output(args.output_dir)
     checkpoints = [os.path.abspath(path) for path in args.checkpoint]
     if not checkpoints:
         for domain in args.domains:

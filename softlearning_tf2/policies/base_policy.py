@@ -18,6 +18,23 @@ def observation_signature(observation_size, layout):
             for key, (shape, dtype) in layout.items()}
 
 
+def weights_of_models(models):
+    """Every weight array of ``models``, in order (a policy made of several networks)."""
+    return [weight for model in models for weight in model.get_weights()]
+
+
+def set_weights_of_models(models, weights, owner):
+    """The inverse of ``weights_of_models``; ValueError (naming ``owner``) on a wrong count."""
+    weights = list(weights)
+    expected = sum(len(model.get_weights()) for model in models)
+    if len(weights) != expected:
+        raise ValueError(f"{owner} takes {expected} weight arrays, got {len(weights)}")
+    for model in models:
+        count = len(model.get_weights())
+        model.set_weights(weights[:count])
+        weights = weights[count:]
+
+
 class BasePolicy:
     """A stochastic policy over actions in [-1, 1]^d, written as a map of noise.
 

@@ -13,7 +13,8 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from softlearning_tf2.models.feedforward import feedforward_model
-from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
+from softlearning_tf2.policies.base_policy import (
+    BasePolicy, batch_size_of, set_weights_of_models, weights_of_models)
 
 # Uniform noise is drawn in [TINY, 1) so that the Gumbel transform -log(-log u) stays finite.
 TINY = float(np.finfo(np.float32).tiny)
@@ -131,18 +132,10 @@ class BoltzmannPolicy(DiscretePolicy):
         return [variable for Q in self.Q_functions for variable in Q.trainable_variables]
 
     def get_weights(self):
-        return [weight for Q in self.Q_functions for weight in Q.get_weights()]
+        return weights_of_models(self.Q_functions)
 
     def set_weights(self, weights):
-        weights = list(weights)
-        expected = sum(len(Q.get_weights()) for Q in self.Q_functions)
-        if len(weights) != expected:
-            raise ValueError(f"{self.name} takes {expected} weight arrays (its Q functions'), "
-                             f"got {len(weights)}")
-        for Q in self.Q_functions:
-            count = len(Q.get_weights())
-            Q.set_weights(weights[:count])
-            weights = weights[count:]
+        set_weights_of_models(self.Q_functions, weights, f"{self.name} (its Q functions)")
 
 
 class DiscreteUniformPolicy(BasePolicy):

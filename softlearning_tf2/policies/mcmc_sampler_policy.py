@@ -11,7 +11,8 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from softlearning_tf2.distributions.squashed_gaussian import tanh_log_jacobian
-from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
+from softlearning_tf2.policies.base_policy import (
+    BasePolicy, batch_size_of, set_weights_of_models, weights_of_models)
 
 KERNELS = ("langevin", "hmc")
 COMBINATIONS = ("min", "sum")
@@ -182,18 +183,10 @@ class MCMCSamplerPolicy(BasePolicy):
         return [variable for Q in self.Q_functions for variable in Q.trainable_variables]
 
     def get_weights(self):
-        return [weight for Q in self.Q_functions for weight in Q.get_weights()]
+        return weights_of_models(self.Q_functions)
 
     def set_weights(self, weights):
-        weights = list(weights)
-        expected = sum(len(Q.get_weights()) for Q in self.Q_functions)
-        if len(weights) != expected:
-            raise ValueError(f"{self.name} takes {expected} weight arrays (its Q functions'), "
-                             f"got {len(weights)}")
-        for Q in self.Q_functions:
-            count = len(Q.get_weights())
-            Q.set_weights(weights[:count])
-            weights = weights[count:]
+        set_weights_of_models(self.Q_functions, weights, f"{self.name} (its Q functions)")
 
     def get_diagnostics(self, observations, generator):
         observations = tf.nest.map_structure(lambda values: tf.convert_to_tensor(values[:64]),

@@ -8,7 +8,8 @@ import tensorflow_probability as tfp
 
 from softlearning_tf2.distributions.squashed_gaussian import pre_squash_of, tanh_log_jacobian
 from softlearning_tf2.models.feedforward import feedforward_model
-from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
+from softlearning_tf2.policies.base_policy import (
+    BasePolicy, batch_size_of, set_weights_of_models, weights_of_models)
 
 tfb = tfp.bijectors
 
@@ -160,17 +161,10 @@ class RealNVPPolicy(BasePolicy):
                 for variable in model.trainable_variables]
 
     def get_weights(self):
-        return [weight for model in self.coupling_models for weight in model.get_weights()]
+        return weights_of_models(self.coupling_models)
 
     def set_weights(self, weights):
-        weights = list(weights)
-        expected = sum(len(model.get_weights()) for model in self.coupling_models)
-        if len(weights) != expected:
-            raise ValueError(f"{self.name} has {expected} weight arrays, got {len(weights)}")
-        for model in self.coupling_models:
-            count = len(model.get_weights())
-            model.set_weights(weights[:count])
-            weights = weights[count:]
+        set_weights_of_models(self.coupling_models, weights, self.name)
 
     def get_diagnostics(self, observations, generator):
         actions, log_probs = self.actions_and_log_probs(observations, generator)
