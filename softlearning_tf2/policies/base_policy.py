@@ -35,6 +35,21 @@ def set_weights_of_models(models, weights, owner):
         weights = weights[count:]
 
 
+class ActsOnQFunctions:
+    """For policies whose weights are their Q functions' (``Q_functions``): discrete SQL's
+    Boltzmann policy, SQL's MCMC sampler."""
+
+    @property
+    def variables(self):
+        return [variable for Q in self.Q_functions for variable in Q.trainable_variables]
+
+    def get_weights(self):
+        return weights_of_models(self.Q_functions)
+
+    def set_weights(self, weights):
+        set_weights_of_models(self.Q_functions, weights, f"{self.name} (its Q functions)")
+
+
 class BasePolicy:
     """A stochastic policy over actions in [-1, 1]^d, written as a map of noise.
 

@@ -14,7 +14,7 @@ import tensorflow_probability as tfp
 
 from softlearning_tf2.models.feedforward import feedforward_model
 from softlearning_tf2.policies.base_policy import (
-    BasePolicy, batch_size_of, set_weights_of_models, weights_of_models)
+    ActsOnQFunctions, BasePolicy, batch_size_of)
 
 # Uniform noise is drawn in [TINY, 1) so that the Gumbel transform -log(-log u) stays finite.
 TINY = float(np.finfo(np.float32).tiny)
@@ -106,7 +106,7 @@ class CategoricalPolicy(DiscretePolicy):
         self.logits_model.set_weights(weights)
 
 
-class BoltzmannPolicy(DiscretePolicy):
+class BoltzmannPolicy(ActsOnQFunctions, DiscretePolicy):
     """pi(a|s) proportional to exp(min_i Q_i(s, a) / temperature), for discrete soft Q-learning.
 
     ``Q_functions``: the algorithm's Q models (``Q(observations) -> [batch, |A|]``); with two,
@@ -127,15 +127,6 @@ class BoltzmannPolicy(DiscretePolicy):
         Q_values = tf.reduce_min([Q(observations) for Q in self.Q_functions], axis=0)
         return Q_values / self.temperature
 
-    @property
-    def variables(self):
-        return [variable for Q in self.Q_functions for variable in Q.trainable_variables]
-
-    def get_weights(self):
-        return weights_of_models(self.Q_functions)
-
-    def set_weights(self, weights):
-        set_weights_of_models(self.Q_functions, weights, f"{self.name} (its Q functions)")
 
 
 class DiscreteUniformPolicy(BasePolicy):

@@ -12,14 +12,14 @@ import tensorflow_probability as tfp
 
 from softlearning_tf2.distributions.squashed_gaussian import tanh_log_jacobian
 from softlearning_tf2.policies.base_policy import (
-    BasePolicy, batch_size_of, set_weights_of_models, weights_of_models)
+    ActsOnQFunctions, BasePolicy, batch_size_of)
 
 KERNELS = ("langevin", "hmc")
 COMBINATIONS = ("min", "sum")
 SEED_RANGE = float(2 ** 24)  # integers a float32 uniform represents exactly
 
 
-class MCMCSamplerPolicy(BasePolicy):
+class MCMCSamplerPolicy(ActsOnQFunctions, BasePolicy):
     """a ~ exp(min_i Q_i(s, a) / temperature) on [-1, 1]^d, by a chain in u = atanh(a).
 
     ``combine="sum"`` samples exp(sum_i Q_i(s, a) / temperature) instead: the composition of
@@ -178,15 +178,6 @@ class MCMCSamplerPolicy(BasePolicy):
         """Variables besides the weights that a checkpoint keeps."""
         return {"chain_state": self.chain_state, "chain_started": self.chain_started}
 
-    @property
-    def variables(self):
-        return [variable for Q in self.Q_functions for variable in Q.trainable_variables]
-
-    def get_weights(self):
-        return weights_of_models(self.Q_functions)
-
-    def set_weights(self, weights):
-        set_weights_of_models(self.Q_functions, weights, f"{self.name} (its Q functions)")
 
     def get_diagnostics(self, observations, generator):
         observations = tf.nest.map_structure(lambda values: tf.convert_to_tensor(values[:64]),

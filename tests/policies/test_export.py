@@ -118,21 +118,28 @@ def exports(tmp_path_factory):
         metadata = export_policy(checkpoint_dir, export_dir, format=format)
         result[algorithm] = {"dir": export_dir, "metadata": metadata, "experiment": experiment,
                              "checkpoint": checkpoint_dir}
+    report = run_in_plain_tensorflow(root, result)
+    return {"algorithms": result, "report": report, "observations": observations,
+            "env_actions": env_actions}
+
+
+def run_in_plain_tensorflow(root, exports, timeout=300):
+    """Runs ``LOADER`` on ``root/inputs.npz`` for every export (``{name: {"dir": ...}}``) in a
+    process without this package or TFP; adds each one's ``outputs`` and ``signatures`` to
+    its entry and returns the loader's report."""
     request = {"inputs": str(root / "inputs.npz"),
-               "exports": {name: value["dir"] for name, value in result.items()},
-               "outputs": {name: str(root / f"{name}-outputs.npz") for name in result}}
+               "exports": {name: value["dir"] for name, value in exports.items()},
+               "outputs": {name: str(root / f"{name}-outputs.npz") for name in exports}}
     process = subprocess.run([sys.executable, "-c", LOADER, json.dumps(request)],
-                             cwd=str(root), capture_output=True, text=True, timeout=300,
+                             cwd=str(root), capture_output=True, text=True, timeout=timeout,
                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert process.returncode == 0, process.stderr[-3000:]
-    report = json.loads(process.stdout.strip().splitlines()[-1])
-    for name, value in result.items():
+    for name, value in exports.items():
         with np.load(request["outputs"][name]) as outputs:
             value["outputs"] = dict(outputs)
         with open(request["outputs"][name] + ".json") as file:
             value["signatures"] = json.load(file)["signatures"]
-    return {"algorithms": result, "report": report, "observations": observations,
-            "env_actions": env_actions}
+    return json.loads(process.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.integration

@@ -1,6 +1,5 @@
 """The mixture, flow, latent-space and MCMC policies through the whole package: trained by their
 algorithms, checkpointed and restored, exported to SavedModels that plain TensorFlow runs."""
-import json
 import os
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import tensorflow as tf
 from softlearning_tf2.experiments.experiment import Experiment
 from softlearning_tf2.policies.export import export_policy
 from tests.experiments.test_experiment import all_state, tiny_variant
-from tests.policies.test_export import LOADER, make_checkpoint
+from tests.policies.test_export import make_checkpoint, run_in_plain_tensorflow
 
 pytestmark = pytest.mark.integration
 
@@ -70,20 +69,8 @@ def exports(tmp_path_factory):
         export_dir = str(root / case)
         export_policy(checkpoint_dir, export_dir)
         result[case] = {"dir": export_dir, "experiment": experiment}
-    request = {"inputs": str(root / "inputs.npz"),
-               "exports": {name: value["dir"] for name, value in result.items()},
-               "outputs": {name: str(root / f"{name}-outputs.npz") for name in result}}
-    process = subprocess.run([sys.executable, "-c", LOADER, json.dumps(request)],
-                             cwd=str(root), capture_output=True, text=True, timeout=600,
-                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-    assert process.returncode == 0, process.stderr[-3000:]
-    report = json.loads(process.stdout.strip().splitlines()[-1])
+    report = run_in_plain_tensorflow(root, result, timeout=600)
     assert report["banned_modules"] == []  # neither this package nor TFP was imported
-    for name, value in result.items():
-        with np.load(request["outputs"][name]) as outputs:
-            value["outputs"] = dict(outputs)
-        with open(request["outputs"][name] + ".json") as file:
-            value["signatures"] = json.load(file)["signatures"]
     return {"cases": result, "observations": observations, "actions": actions}
 
 
