@@ -14,6 +14,8 @@ import resource
 import shutil
 import time
 
+from examples.common import write_csv
+
 
 def train_seed(variant, directory, seed, columns, row_of, repeat=1, notes=None):
     """Trains (or continues) one seed of ``variant``; returns the figures of ``seed{N}.json``.
@@ -69,11 +71,7 @@ def train_seed(variant, directory, seed, columns, row_of, repeat=1, notes=None):
     return figures
 
 
-def write_rows(path, columns, rows):
-    with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(columns)
-        writer.writerows(rows)
+write_rows = write_csv  # the header, then the rows
 
 
 def read_rows(path):

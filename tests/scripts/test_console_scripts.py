@@ -43,6 +43,15 @@ def single_trial_dir(root, domain="Pendulum", task="v1", name="tiny"):
     return trial_dirs[0]
 
 
+def run_tiny(run_cli, tmp_path, domain, *flags):
+    """A tiny run of ``examples.development`` on ``domain`` with a checkpoint every epoch of
+    100 steps; ``flags`` add to it (a Tune grid, say). Returns (exit code, out, err)."""
+    return run_cli("run_example_local", "examples.development", "--domain", domain,
+                   "--exp-name", "tiny", "--seed", "1", "--local-dir", tmp_path,
+                   "--checkpoint-frequency", "1", *TINY_FLAGS,
+                   "--set", "algorithm_params.config.epoch_length=100", *flags)
+
+
 def read_progress(trial_dir):
     with open(os.path.join(trial_dir, "progress.csv")) as file:
         return list(csv.DictReader(file))
@@ -227,11 +236,8 @@ def test_image_observations_through_tune_checkpoints_and_simulate(run_cli, tmp_p
 
     convnet = ('{"pixels": {"class_name": "convnet", "config": {"conv_filters": [4], '
                '"conv_kernel_sizes": [3], "conv_strides": [2], "output_size": 8}}}')
-    code, out, err = run_cli(
-        "run_example_local", "examples.development", "--domain", "PixelPoint",
-        "--exp-name", "tiny", "--seed", "1", "--local-dir", tmp_path,
-        "--checkpoint-frequency", "1", *TINY_FLAGS,
-        "--set", "algorithm_params.config.epoch_length=100",
+    code, out, err = run_tiny(
+        run_cli, tmp_path, "PixelPoint",
         "--set", f"observation_params.preprocessors={convnet}",
         "--set", "observation_params.random_shift=2")
     assert code == 0, out[-3000:] + err[-3000:]
@@ -254,11 +260,8 @@ def test_a_search_over_relabelling_settings_on_a_goal_task(run_cli, tmp_path):
     simulate_policy's success rate."""
     import numpy as np
 
-    code, out, err = run_cli(
-        "run_example_local", "examples.development", "--domain", "GoalPoint",
-        "--exp-name", "tiny", "--seed", "1", "--local-dir", tmp_path,
-        "--checkpoint-frequency", "1", *TINY_FLAGS,
-        "--set", "algorithm_params.config.epoch_length=100",
+    code, out, err = run_tiny(
+        run_cli, tmp_path, "GoalPoint",
         "--set", "algorithm_params.config.eval_n_episodes=2",
         "--set", "replay_pool_params.config.relabel_strategy=grid:future,final")
     assert code == 0, out[-3000:] + err[-3000:]
@@ -287,11 +290,8 @@ def test_a_search_over_relabelling_settings_on_a_goal_task(run_cli, tmp_path):
 def test_a_search_over_policy_classes_then_simulate_and_export(run_cli, tmp_path):
     """A Tune grid over SAC's richer policies on MultiGoal: each trial trains its class,
     simulate_policy acts from one checkpoint, export_policy writes the other's SavedModel."""
-    code, out, err = run_cli(
-        "run_example_local", "examples.development", "--domain", "MultiGoal",
-        "--exp-name", "tiny", "--seed", "1", "--local-dir", tmp_path,
-        "--checkpoint-frequency", "1", *TINY_FLAGS,
-        "--set", "algorithm_params.config.epoch_length=100",
+    code, out, err = run_tiny(
+        run_cli, tmp_path, "MultiGoal",
         "--set", "policy_params.class_name=grid:GMMPolicy,RealNVPPolicy",
         "--set", "policy_params.config.hidden_layer_sizes=[16,16]")
     assert code == 0, out[-3000:] + err[-3000:]
