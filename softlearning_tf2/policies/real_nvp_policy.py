@@ -59,6 +59,7 @@ class RealNVPPolicy(BasePolicy):
             raise ValueError(f"num_coupling_layers must be >= 1, got {num_coupling_layers}")
         self.squash = bool(squash)
         self.log_scale_bound = float(log_scale_bound)
+        self._log_scales = []  # what the coupling networks' last call gave (see flow_forward)
         masked_size = action_size // 2
         self.coupling_models, self.coupling_layers = [], []
         for index in range(int(num_coupling_layers)):
@@ -93,7 +94,6 @@ class RealNVPPolicy(BasePolicy):
     # itself (``_log_scales``) instead of asking the bijector for it: TFP's
     # ``forward_log_det_jacobian`` calls the network a second time (a third more time per
     # SAC update, measured). The test checks it against TFP's own log-det.
-    _log_scales = []
 
     def flow_forward(self, observations, noise):
         """(u = f(eps; s), sum_l log|det df_l/dx|), both before the tanh."""
