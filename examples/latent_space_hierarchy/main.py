@@ -3,7 +3,11 @@
 Run as ``python -m examples.latent_space_hierarchy.main --output-dir DIR [--quick]``.
 
 1. **Level one**: SAC trains a ``LatentSpacePolicy`` (a RealNVP flow a = tanh(f(h; s)),
-   h ~ N(0, I)) on MultiGoal's four goals.
+   h ~ N(0, I)) on MultiGoal's four goals, at a fixed temperature: alpha 1 with the rewards
+   scaled by 0.1 (SQL's MultiGoal setting), ``--level-one-temperature``. A temperature learned
+   towards SAC's target entropy (``--level-one-temperature learned``) shrinks level one onto
+   one goal and its flow onto a narrow map from h, which the level above can barely steer
+   (benchmarks/README.md).
 2. **Level two**: level one is frozen; SAC trains a tanh-Gaussian policy over level one's
    latent h (``LatentSpace-MultiGoal-v0``) for a *new* reward: a single goal at ``--new-goal``,
    which level one never saw.
@@ -28,6 +32,7 @@ from examples.common import (
     finish_axis, plot_mean_and_range, prepare_output, pyplot, save_figure, write_csv)
 
 NEW_GOAL = (4.0, 4.0)
+LEVEL_ONE_REWARD_SCALE = 0.1
 LEVEL_ONE = "level one (MultiGoal, 4 goals)"
 CONFIGURATIONS = ("level two (on level one's latents)", "flat SAC (from scratch)")
 
@@ -41,6 +46,8 @@ def parse_args(argv=None):
                         help="environment steps of level two, and of the flat baseline")
     parser.add_argument("--new-goal", type=float, nargs=2, default=NEW_GOAL)
     parser.add_argument("--rollouts", type=int, default=50)
+    parser.add_argument("--level-one-temperature", default="1.0",
+                        help="level one's fixed alpha (rewards scaled by 0.1), or 'learned'")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 1 seed, 300 + 200 steps, 5 rollouts, small networks")
     args = parser.parse_args(argv)
@@ -49,10 +56,25 @@ def parse_args(argv=None):
     for name in ("seeds", "level_one_steps", "level_two_steps", "rollouts"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer")
+    if args.level_one_temperature != "learned":
+        try:
+            args.level_one_temperature = float(args.level_one_temperature)
+        except ValueError:
+            parser.error(f"--level-one-temperature must be a number or 'learned', got "
+                         f"{args.level_one_temperature!r}")
+        if not args.level_one_temperature > 0:
+            parser.error("--level-one-temperature must be positive")
     return args
 
 
-def variant_of(domain, task, seed, steps, quick, policy=None, kwargs=None):
+def level_one_overrides(temperature):
+    if temperature == "learned":
+        return []
+    return [f"algorithm_params.config.fixed_alpha={temperature}",
+            f"algorithm_params.config.reward_scale={LEVEL_ONE_REWARD_SCALE}"]
+
+
+def variant_of(domain, task, seed, steps, quick, policy=None, kwargs=None, extra=()):
     from softlearning_tf2.experiments.variants import apply_overrides, get_variant
 
     variant = get_variant("SAC", "gymnasium", domain, task, seed)
@@ -60,6 +82,7 @@ def variant_of(domain, task, seed, steps, quick, policy=None, kwargs=None):
     overrides = [f"algorithm_params.config.n_epochs={max(steps // epoch_length, 1)}"]
     if policy:
         overrides.append(f"policy_params.class_name={policy}")
+    overrides += list(extra)
     if quick:
         overrides += ["policy_params.config.hidden_layer_sizes=[32,32]",
                       "Q_params.config.hidden_layer_sizes=[32,32]",
@@ -142,7 +165,8 @@ def main(argv=None):
     for seed in range(args.seeds):
         level_one_dir = os.path.join(output, "checkpoints", f"level_one_seed{seed}")
         level_one = train(variant_of("MultiGoal", "Default-v0", seed, args.level_one_steps,
-                                     args.quick, policy="LatentSpacePolicy"),
+                                     args.quick, policy="LatentSpacePolicy",
+                                     extra=level_one_overrides(args.level_one_temperature)),
                           level_one_dir, LEVEL_ONE, seed, [])
         if seed == 0:
             level_one_paths = rollouts(level_one, args.rollouts, seed)

@@ -36,3 +36,15 @@ def test_quick_run_writes_curves_finals_and_figure_and_resumes(tmp_path):
     assert stamps == {name: os.path.getmtime(tmp_path / "checkpoints" / name / "manifest.json")
                       for name in stamps}
     assert read(tmp_path / "learning_curves.csv") == curves
+
+
+def test_level_one_trains_at_a_fixed_temperature_unless_asked_to_learn_it():
+    from examples.latent_space_hierarchy.main import level_one_overrides, parse_args
+
+    assert parse_args([]).level_one_temperature == 1.0
+    assert level_one_overrides(1.0) == ["algorithm_params.config.fixed_alpha=1.0",
+                                        "algorithm_params.config.reward_scale=0.1"]
+    assert level_one_overrides(parse_args(["--level-one-temperature", "learned"])
+                               .level_one_temperature) == []
+    with pytest.raises(SystemExit):
+        parse_args(["--level-one-temperature", "hot"])
