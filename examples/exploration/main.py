@@ -14,8 +14,9 @@ temperature T), each for ``--steps`` environment steps after a short uniform war
 Written into ``--output-dir``: ``exploration.csv`` (algorithm, temperature, seed, the goal the
 final deterministic policy reaches, the shares of ``--rollouts`` stochastic rollouts that
 reach the far and the near goal, the first training step whose episode reached the far goal),
-``exploration.png`` (the fraction of seeds whose final policy reaches the far goal against T,
-per algorithm) and one JSON per run under ``runs/`` (a run whose JSON exists is not repeated).
+``exploration.png`` (against T, per algorithm: the fraction of seeds whose training reached
+the far goal after the warm-up, the fraction whose final deterministic policy reaches it, the
+share of the final policy's stochastic rollouts that do) and one JSON per run under ``runs/`` (a run whose JSON exists is not repeated).
 """
 import argparse
 import csv
@@ -115,23 +116,24 @@ def run(args, algorithm, temperature, seed):
     return result
 
 
-def draw(path, rows, temperatures):
+def draw(path, rows, temperatures, warmup):
     plt = pyplot()
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for algorithm in sorted({row["algorithm"] for row in rows}):
-        far, shares = [], []
-        for temperature in temperatures:
-            runs = [row for row in rows if row["algorithm"] == algorithm
-                    and row["temperature"] == temperature]
-            far.append(np.mean([row["final_goal"] == "far" for row in runs]))
-            shares.append(np.mean([row["stochastic_far_share"] for row in runs]))
-        axes[0].plot(temperatures, far, marker="o", label=algorithm)
-        axes[1].plot(temperatures, shares, marker="o", label=algorithm)
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4))
     seeds = len({row["seed"] for row in rows})
-    axes[0].set_ylabel(f"fraction of {seeds} seeds whose final\ndeterministic policy reaches "
-                       f"the far goal")
-    axes[1].set_ylabel("share of stochastic rollouts\nreaching the far goal (mean over seeds)")
-    for axis in axes:
+    panels = (
+        (f"fraction of {seeds} seeds whose training\nreached the far goal after the warm-up",
+         lambda runs: np.mean([(row["first_far_step"] or 0) > warmup for row in runs])),
+        (f"fraction of {seeds} seeds whose final\ndeterministic policy reaches the far goal",
+         lambda runs: np.mean([row["final_goal"] == "far" for row in runs])),
+        ("share of the final policy's stochastic rollouts\nreaching the far goal (mean over "
+         "seeds)", lambda runs: np.mean([row["stochastic_far_share"] for row in runs])))
+    for axis, (label, measure) in zip(axes, panels):
+        for algorithm in sorted({row["algorithm"] for row in rows}):
+            values = [measure([row for row in rows if row["algorithm"] == algorithm
+                               and row["temperature"] == temperature])
+                      for temperature in temperatures]
+            axis.plot(temperatures, values, marker="o", label=algorithm)
+        axis.set_ylabel(label)
         axis.set_xscale("log")
         axis.set_xlabel("temperature T (SAC: alpha; SQL: 1 / reward scale)")
         axis.set_ylim(-0.05, 1.05)
@@ -162,7 +164,7 @@ def main(argv=None):
         writer = csv.DictWriter(file, COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    draw(os.path.join(output, "exploration.png"), rows, args.temperatures)
+    draw(os.path.join(output, "exploration.png"), rows, args.temperatures, args.warmup)
     return rows
 
 
