@@ -130,7 +130,7 @@ def draw(path, level_one_paths, paths, curves, new_goal, seeds):
     plt = pyplot()
     from softlearning_tf2.environments.multi_goal import DEFAULT_GOALS
 
-    figure, axes = plt.subplots(1, 4, figsize=(17, 4.2))
+    figure, axes = plt.subplots(1, 4, figsize=(17, 4.8))
     panels = [(LEVEL_ONE + "\nrandom latents h ~ N(0, I)", level_one_paths, DEFAULT_GOALS)]
     panels += [(f"{name}\nnew goal {tuple(new_goal)}", paths[name], [new_goal])
                for name in CONFIGURATIONS]
