@@ -1,0 +1,153 @@
+"""The results page: its table agrees with the committed CSVs; collecting, summarizing and
+marking rows (running, resumed, outside the published figure) do what the page says."""
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+
+from benchmarks import results_page, results_table
+from benchmarks.results_page import ROWS, Row, command, finished, trial_progress
+
+RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                       "benchmarks", "results")
+HOPPER = next(row for row in ROWS if row.name == "SAC-Hopper-v5-tianshou-300k")
+
+
+def generated_block(readme_path):
+    text = open(readme_path).read()
+    start, end = (text.index(marker) for marker in results_table.MARKERS)
+    return text[start:end + len(results_table.MARKERS[1])]
+
+
+def test_committed_table_is_the_one_the_committed_csvs_give():
+    committed = generated_block(os.path.join(RESULTS, "README.md"))
+    assert committed == results_table.table_markdown(os.path.join(RESULTS, "mujoco"))
+
+
+def write_row_csv(directory, row, returns_by_seed, warmup=10_000):
+    """returns_by_seed: {seed: [return at 1k, 2k, ... after warm-up]}."""
+    with open(os.path.join(directory, f"{row.name}.csv"), "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(results_page.RESULT_COLUMNS)
+        for seed, returns in returns_by_seed.items():
+            for index, value in enumerate(returns):
+                after = 1000 * (index + 1)
+                writer.writerow([seed, after + warmup, after, value])
+
+
+def test_figures_at_a_step_are_numpy_s_over_seeds(tmp_path):
+    rng = np.random.default_rng(0)
+    returns = {seed: rng.normal(1000, 300, size=100).round(2) for seed in (0, 1, 2)}
+    write_row_csv(tmp_path, HOPPER, returns)
+    figures = results_table.figures_at(
+        results_table.read_curves(tmp_path / f"{HOPPER.name}.csv"), 100_000)
+    at_100k = np.array([returns[seed][99] for seed in (0, 1, 2)])
+    assert figures["mean"] == pytest.approx(at_100k.mean())
+    assert figures["std"] == pytest.approx(at_100k.std())
+    assert figures["per_seed"] == pytest.approx(list(at_100k))
+    last_five = np.array([returns[seed][95:] for seed in (0, 1, 2)])
+    assert figures["last_evaluations"] == pytest.approx(last_five.mean())
+    # A step some seed has not reached has no figures.
+    assert results_table.figures_at(
+        results_table.read_curves(tmp_path / f"{HOPPER.name}.csv"), 101_000) is None
+
+
+def test_rows_say_running_resumed_and_which_way_they_miss(tmp_path):
+    # Seeds at 2,000-2,500 at 100k: Tianshou's 2,613 is above the best seed.
+    write_row_csv(tmp_path, HOPPER, {seed: [2000.0 + 250 * seed] * 100 for seed in (0, 1, 2)})
+    with open(tmp_path / results_page.SITTINGS_FILE, "w") as file:
+        for action in ("start", "restore"):
+            file.write(json.dumps({"row": HOPPER.name, "action": action}) + "\n")
+    lines = [line for line in results_table.table_rows(str(tmp_path))
+             if line["row"] == HOPPER.name]
+    at_100k, at_300k = lines
+    assert at_100k["ours"] == "2,250 ± 204 (2,000, 2,250, 2,500)"
+    assert at_100k["verdict"] == "published above our best seed; not checked yet"
+    assert at_100k["status"] == "running: the slowest seed 100,000 steps after warm-up"
+    assert at_100k["resumed"] == "yes (1 restore)"
+    assert at_300k["ours"] == "" and at_300k["status"].startswith("running: 3 seeds")
+    others = [line for line in results_table.table_rows(str(tmp_path))
+              if line["row"] != HOPPER.name]
+    assert {line["status"] for line in others} == {"not started"}
+    # Within: 2,613 inside the seeds' range.
+    write_row_csv(tmp_path, HOPPER, {seed: [2400.0 + 200 * seed] * 300 for seed in (0, 1, 2)})
+    at_100k = results_table.table_rows(str(tmp_path))[0]
+    assert at_100k["verdict"] == "within our seeds' range" and at_100k["status"] == "finished"
+
+
+def write_trial(experiment, name, seed, timesteps_and_returns):
+    trial = experiment / name
+    trial.mkdir(parents=True)
+    (trial / "params.json").write_text(json.dumps({"run_params": {"seed": seed}}))
+    with open(trial / "progress.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["epoch", "timestep", "evaluation/episode-reward-mean"])
+        writer.writerows((index, step, value)
+                         for index, (step, value) in enumerate(timesteps_and_returns))
+
+
+def test_collect_keeps_the_epochs_a_restored_trial_ran_again(tmp_path):
+    row = Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,))
+    experiment = tmp_path / "runs" / "gymnasium" / "Hopper" / "v5" / f"2026-01-01T00-00-00-{row.name}"
+    # Seed 0 reported 11k and 12k, was cut off, restored from its 11k checkpoint, and ran
+    # 12k again: the second report of 12k is the run that went on.
+    write_trial(experiment, "id=a-seed=0", 0,
+                [(11_000, 1.0), (12_000, 2.0), (12_000, 5.0)])
+    write_trial(experiment, "id=b-seed=1", 1, [(11_000, 3.0), (12_000, 4.0)])
+    assert trial_progress(str(experiment)) == {0: {11_000: 1.0, 12_000: 5.0},
+                                                1: {11_000: 3.0, 12_000: 4.0}}
+    assert not finished(row, trial_progress(str(experiment)))  # seed 2 missing
+    write_trial(experiment, "id=c-seed=2", 2, [(11_000, 0.0), (12_000, 6.0)])
+    assert finished(row, trial_progress(str(experiment)))
+    page = tmp_path / "page"
+    page.mkdir()
+    [path] = results_page.collect([row], str(tmp_path / "runs"), str(page))
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(r["seed"], r["steps_after_warmup"], r["evaluation_return"]) for r in rows] == [
+        ("0", "1000", "1.0"), ("0", "2000", "5.0"), ("1", "1000", "3.0"),
+        ("1", "2000", "4.0"), ("2", "1000", "0.0"), ("2", "2000", "6.0")]
+
+
+def test_render_rewrites_only_the_generated_block_and_draws_each_task(tmp_path):
+    page = tmp_path / "mujoco"
+    page.mkdir()
+    write_row_csv(page, HOPPER, {seed: [100.0 * seed + step for step in range(20)]
+                                 for seed in (0, 1, 2)})
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results_table.MARKERS[0]}\nstale\n{results_table.MARKERS[1]}\nend\n")
+    results_table.render_page(str(page))
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("\nend\n") and "stale" not in text
+    assert generated_block(readme) == results_table.table_markdown(str(page))
+    assert sorted(os.listdir(page)) == ["Hopper-v5.png", f"{HOPPER.name}.csv"]
+
+
+def test_each_row_s_command_builds_the_variant_it_names():
+    from examples.development import get_parser
+    from examples.development.variants import get_variant_spec
+
+    for row in ROWS:
+        arguments = command(row)
+        assert arguments[:3] == ["softlearning", "run_example_local", "examples.development"]
+        args = get_parser().parse_args(arguments[3:])
+        spec = get_variant_spec(args)
+        config = spec["algorithm_params"]["config"]
+        assert config["n_epochs"] * config["epoch_length"] == row.steps + 10_000
+        assert config["eval_n_episodes"] == results_page.EVAL_EPISODES
+        if row.preset == "tianshou":
+            assert (config["policy_lr"], config["Q_lr"], config["fixed_alpha"]) == (1e-3, 1e-3, 0.2)
+
+
+def test_an_unknown_row_is_named():
+    with pytest.raises(SystemExit, match="unknown row SAC-Hoper"):
+        results_page.select_rows(["SAC-Hoper"])
+
+
+def test_the_committed_page_has_a_figure_for_each_task_with_a_csv():
+    page = os.path.join(RESULTS, "mujoco")
+    for row in ROWS:
+        if os.path.exists(os.path.join(page, f"{row.name}.csv")):
+            assert os.path.exists(os.path.join(page, f"{row.env}.png")), row.env
