@@ -9,7 +9,7 @@ from softlearning_tf2.algorithms.augmentation import shift_image_observations
 from softlearning_tf2.algorithms.validation import check_hyperparameters
 from softlearning_tf2.environments.observations import image_keys
 from softlearning_tf2.replay_pools.simple_replay_pool import FIELDS
-from softlearning_tf2.samplers.simple_sampler import path_success
+from softlearning_tf2.samplers.episode_statistics import path_success
 from softlearning_tf2.samplers.utils import evaluation_rollouts
 
 
@@ -83,8 +83,10 @@ class RLAlgorithm:
         self._eval_n_episodes = int(eval_n_episodes)
         self._eval_deterministic = bool(eval_deterministic)
         self._fuse_train_repeats = bool(fuse_train_repeats)
-        self._fuse_environment_steps = bool(fuse_environment_steps) and hasattr(
-            pool, "sample_batch")
+        # The fused loop steps one environment here; vector and remote samplers do not.
+        self._fuse_environment_steps = (bool(fuse_environment_steps)
+                                        and hasattr(pool, "sample_batch")
+                                        and getattr(sampler, "steps_in_process", True))
         self._step_functions = {}
         self._next_action = None  # drawn by the previous step's call, for a path in progress
         self._epoch = 0

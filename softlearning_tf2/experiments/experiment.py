@@ -76,7 +76,8 @@ class Experiment:
             variant, self.training_environment, seed=component_seed(seed, "exploration"),
             encoding=self.observation_encoding)
         self.sampler.initialize(self.training_environment, self.policy, self.pool,
-                                seed=component_seed(seed, "training_environment"))
+                                seed=component_seed(seed, "training_environment"),
+                                variant=variant)
         self.algorithm = get_algorithm_from_variant(
             variant, training_environment=self.training_environment,
             evaluation_environment=self.evaluation_environment, policy=self.policy,
@@ -210,6 +211,7 @@ class Experiment:
         return path
 
     def close(self):
+        self.sampler.close()
         self.training_environment.close()
         self.evaluation_environment.close()
 

@@ -100,10 +100,43 @@ def trial_dirname(trial):
     return f"id={trial.trial_id}-seed={seed}"
 
 
-def _trainable(module, args):
+def _trainable(module, args, variant_spec):
+    """The trainable with its resources: the trial's CPUs, and one bundle per sampler worker
+    (a RemoteSampler's actors go into the trial's placement group)."""
     from ray import tune
     resources = args.resources_per_trial or {"cpu": args.trial_cpus}
+    worker_bundles = sampler_worker_bundles(variant_spec)
+    if worker_bundles:
+        trial_bundle = {key.upper() if key in ("cpu", "gpu") else key: value
+                        for key, value in resources.items()}
+        resources = tune.PlacementGroupFactory([trial_bundle] + worker_bundles)
     return tune.with_resources(module.get_trainable_class(), resources)
+
+
+def sampler_worker_bundles(variant_spec):
+    """[{"CPU": worker_cpus}] per RemoteSampler worker ([] for the other samplers)."""
+    params = variant_spec["sampler_params"]
+    if params["class_name"] != "RemoteSampler":
+        return []
+    config = params["config"]
+    num_workers, worker_cpus = config["num_workers"], config["worker_cpus"]
+    if not isinstance(num_workers, int) or not isinstance(worker_cpus, (int, float)):
+        raise UsageError("a RemoteSampler's num_workers and worker_cpus cannot be searched "
+                         "over (they size the trial's resources)")
+    return [{"CPU": float(worker_cpus)}] * num_workers
+
+
+def check_local_cpus(args, variant_spec):
+    """A trial that needs more CPUs than the local Ray has would wait forever: one line."""
+    needed = float(args.trial_cpus) + sum(bundle["CPU"]
+                                          for bundle in sampler_worker_bundles(variant_spec))
+    available = args.cpus if args.cpus is not None else os.cpu_count()
+    if needed > available:
+        raise UsageError(f"a trial needs {needed:g} CPUs (--trial-cpus {args.trial_cpus} plus "
+                         f"its RemoteSampler workers' worker_cpus) but the local Ray has "
+                         f"{available}: pass --cpus {math.ceil(needed)} (Ray's CPUs are "
+                         f"logical; they may exceed the cores) or lower "
+                         f"sampler_params.config.worker_cpus")
 
 
 def _scheduler(args, variant_spec):
@@ -157,13 +190,15 @@ def run_tune_experiment(module, args, variant_spec, results_root):
     if args.restore:
         experiment_path = os.path.abspath(os.path.expanduser(args.restore))
         print(f"softlearning: restoring experiment {experiment_path}", flush=True)
-        tuner = tune.Tuner.restore(experiment_path, _trainable(module, args),
+        tuner = tune.Tuner.restore(experiment_path,
+                                   _trainable(module, args,
+                                              saved_variant(experiment_path) or variant_spec),
                                    resume_unfinished=True, resume_errored=True)
         return experiment_path, tuner.fit()
 
     storage_path, name = experiment_directory(results_root, variant_spec, args.exp_name)
     tuner = tune.Tuner(
-        _trainable(module, args),
+        _trainable(module, args, variant_spec),
         param_space=variant_spec,
         tune_config=tune.TuneConfig(num_samples=1, trial_dirname_creator=trial_dirname,
                                     reuse_actors=True,
@@ -174,6 +209,18 @@ def run_tune_experiment(module, args, variant_spec, results_root):
     experiment_path = os.path.join(storage_path, name)
     print(f"softlearning: experiment directory {experiment_path}", flush=True)
     return experiment_path, tuner.fit()
+
+
+def saved_variant(experiment_path):
+    """The variant of an experiment's first trial (its params.json), for a restore; None
+    where no trial wrote one yet."""
+    path = os.path.abspath(os.path.expanduser(experiment_path))
+    for trial_dir in sorted(os.listdir(path)):
+        params = os.path.join(path, trial_dir, "params.json")
+        if os.path.exists(params):
+            with open(params) as file:
+                return json.load(file)
+    return None
 
 
 def validate_restore_path(args):
@@ -205,6 +252,8 @@ def run_example_local(example_module_name, example_argv):
     """The experiment on a Ray instance started here, every server bound to 127.0.0.1."""
     module, args, variant_spec = load_example(example_module_name, example_argv)
     validate_restore_path(args)
+    check_local_cpus(args, (saved_variant(args.restore) if args.restore else None)
+                     or variant_spec)
     # Trial processes import the example module; make its root importable there.
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [example_root(module), os.environ.get("PYTHONPATH")]))

@@ -89,6 +89,17 @@ ALGORITHM_POLICIES = {
 }
 
 
+# Each sampler's config beside max_path_length (``--set sampler_params.class_name=NAME``
+# starts from these). RemoteSampler's: see softlearning_tf2/samplers/remote_sampler.py.
+SAMPLER_CONFIGS = {
+    "SimpleSampler": {"drop_nonfinite_transitions": False},
+    "VectorSampler": {"num_envs": 4, "vectorization_mode": "sync"},
+    "RemoteSampler": {"num_workers": 2, "envs_per_worker": 1, "vectorization_mode": "sync",
+                      "steps_per_request": 10, "asynchronous": False,
+                      "weights_push_interval": 1, "worker_cpus": 1.0, "worker_timeout": 60.0},
+}
+
+
 def policy_params_of(class_name):
     return {"class_name": class_name, "config": copy.deepcopy(POLICY_CONFIGS[class_name])}
 
@@ -329,7 +340,7 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
              "config": {"max_size": int(1e6)}}),
         "sampler_params": {"class_name": "SimpleSampler",
                            "config": {"max_path_length": max_path_length,
-                                      "drop_nonfinite_transitions": False}},
+                                      **SAMPLER_CONFIGS["SimpleSampler"]}},
         "run_params": {
             "seed": int(seed),
             "checkpoint_frequency": int(checkpoint_frequency),
@@ -405,15 +416,22 @@ def set_entry(variant, path, value):
     if (path == POLICY_CLASS_PATH and isinstance(value, str) and value in POLICY_CONFIGS
             and value != node[last]):
         node["config"] = copy.deepcopy(POLICY_CONFIGS[value])  # the new class's defaults
+    if (path == SAMPLER_CLASS_PATH and isinstance(value, str) and value in SAMPLER_CONFIGS
+            and value != node[last]):
+        node["config"] = {"max_path_length": node["config"]["max_path_length"],
+                          **copy.deepcopy(SAMPLER_CONFIGS[value])}
     node[last] = value
 
 
 POLICY_CLASS_PATH = "policy_params.class_name"
+SAMPLER_CLASS_PATH = "sampler_params.class_name"
 
 
 def _policy_class_first(paths_and_values):
-    """Overrides in an order where a new policy class comes before its config entries."""
-    return sorted(paths_and_values, key=lambda item: item[0] != POLICY_CLASS_PATH)
+    """Overrides in an order where a new policy or sampler class comes before its config
+    entries."""
+    return sorted(paths_and_values,
+                  key=lambda item: item[0] not in (POLICY_CLASS_PATH, SAMPLER_CLASS_PATH))
 
 
 def apply_overrides(variant, overrides):
@@ -469,6 +487,7 @@ def validate_variant_spec(variant_spec):
                 if not is_sampled_search_space(candidate):
                     check_hyperparameters(**{name: candidate})
     validate_policy_class(variant_spec)
+    validate_sampler(variant_spec)
 
 
 def _grid_candidates(value):
@@ -489,6 +508,28 @@ def validate_policy_class(variant_spec):
         if class_name not in suitable:
             raise ValueError(f"{algorithm} does not train {class_name}; its policies: "
                              f"{', '.join(suitable)}")
+
+
+def validate_sampler(variant_spec):
+    """The sampler class must exist and its config (each grid value) be in range."""
+    params = variant_spec["sampler_params"]
+    class_name = params["class_name"]
+    if class_name not in SAMPLER_CONFIGS:
+        raise ValueError(f"unknown sampler_params.class_name {class_name!r}; valid choices: "
+                         f"{', '.join(SAMPLER_CONFIGS)}")
+    config = {name: value for name, value in params["config"].items()
+              if name != "max_path_length"}
+    unknown = sorted(set(config) - set(SAMPLER_CONFIGS[class_name]))
+    if unknown:
+        raise ValueError(f"{class_name} has no config entry {', '.join(unknown)}; its "
+                         f"entries: {', '.join(['max_path_length', *SAMPLER_CONFIGS[class_name]])}")
+    if class_name == "SimpleSampler":
+        return
+    from softlearning_tf2.samplers.remote_sampler import check_remote_sampler_config
+    for name, value in config.items():
+        for candidate in _grid_candidates(value):
+            if not is_sampled_search_space(candidate):
+                check_remote_sampler_config(**{name: candidate})
 
 
 def is_sampled_search_space(value):

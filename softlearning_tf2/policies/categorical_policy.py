@@ -161,6 +161,12 @@ class DiscreteUniformPolicy(BasePolicy):
             return np.int32(0)
         return np.int32(self._rng.integers(self.action_size))
 
+    def batch_actions(self, observations, deterministic=False):
+        count = len(tf.nest.flatten(observations)[0])
+        if deterministic:
+            return np.zeros(count, np.int32)
+        return self._rng.integers(self.action_size, size=count).astype(np.int32)
+
     def state_dict(self):
         return {"rng_state": self._rng.bit_generator.state}
 

@@ -37,6 +37,12 @@ class ContinuousUniformPolicy(BasePolicy):
             return np.zeros(self.action_size, np.float32)
         return self._rng.uniform(-1.0, 1.0, self.action_size).astype(np.float32)
 
+    def batch_actions(self, observations, deterministic=False):
+        count = len(tf.nest.flatten(observations)[0])
+        if deterministic:
+            return np.zeros((count, self.action_size), np.float32)
+        return self._rng.uniform(-1.0, 1.0, (count, self.action_size)).astype(np.float32)
+
     def state_dict(self):
         return {"rng_state": self._rng.bit_generator.state}
 

@@ -1,10 +1,13 @@
 """Builds the sampler from a variant, and the one episode loop everything else uses."""
 import numpy as np
 
+from softlearning_tf2.samplers.remote_sampler import RemoteSampler
 from softlearning_tf2.samplers.simple_sampler import SimpleSampler
+from softlearning_tf2.samplers.vector_sampler import VectorSampler
 from softlearning_tf2.utils.variants import build_from_params
 
-SAMPLER_CLASSES = {"SimpleSampler": SimpleSampler}
+SAMPLER_CLASSES = {"SimpleSampler": SimpleSampler, "VectorSampler": VectorSampler,
+                   "RemoteSampler": RemoteSampler}
 
 
 def get_sampler_from_variant(variant):

@@ -51,7 +51,7 @@ def simulate(actor, num_rollouts, max_path_length, seed=None, renderer=None):
     lengths, successes) arrays (successes empty where the environment reports none)."""
     from tqdm import tqdm
 
-    from softlearning_tf2.samplers.simple_sampler import path_success
+    from softlearning_tf2.samplers.episode_statistics import path_success
     from softlearning_tf2.samplers.utils import rollout
 
     returns, lengths, successes = [], [], []

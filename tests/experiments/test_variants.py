@@ -156,3 +156,22 @@ def test_every_policy_class_has_variant_defaults_and_builds_from_them():
     assert set(POLICY_CONFIGS) == set(POLICY_CLASSES) - exploration
     assert {name for names in ALGORITHM_POLICIES.values() for name in names} == set(
         POLICY_CONFIGS)
+
+
+def test_a_new_sampler_class_starts_from_its_own_config_and_keeps_the_path_length():
+    from softlearning_tf2.experiments.variants import SAMPLER_CONFIGS, validate_sampler
+    from softlearning_tf2.samplers.utils import SAMPLER_CLASSES
+    assert set(SAMPLER_CONFIGS) == set(SAMPLER_CLASSES)
+    variant = apply_overrides(base(), ["sampler_params.config.num_workers=3",
+                                       "sampler_params.class_name=RemoteSampler"])
+    assert variant["sampler_params"] == {
+        "class_name": "RemoteSampler",
+        "config": {"max_path_length": 200, **SAMPLER_CONFIGS["RemoteSampler"],
+                   "num_workers": 3}}
+    validate_sampler(variant)
+    # Every entry of each class's variant defaults is an argument of the class.
+    import inspect
+    for name, config in SAMPLER_CONFIGS.items():
+        parameters = inspect.signature(SAMPLER_CLASSES[name]).parameters
+        assert set(config) <= set(parameters), name
+        assert all(parameters[key].default == value for key, value in config.items()), name

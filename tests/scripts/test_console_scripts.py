@@ -164,6 +164,25 @@ def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
      "GMMPolicy, RealNVPPolicy, LatentSpacePolicy"),
     (["--algorithm", "SQL", "--set", "policy_params.class_name=grid:MCMCSamplerPolicy,Nope"],
      "unknown policy class_name 'Nope'"),
+    (["--set", "sampler_params.class_name=RemoteSampler",
+      "--set", "sampler_params.config.num_workers=0"],
+     "sampler_params.config.num_workers must be an integer >= 1, got 0"),
+    (["--set", "sampler_params.class_name=RemoteSampler",
+      "--set", "sampler_params.config.num_workers=grid:1,-2"],
+     "sampler_params.config.num_workers must be an integer >= 1, got -2"),
+    (["--cpus", "2", "--set", "sampler_params.class_name=RemoteSampler",
+      "--set", "sampler_params.config.num_workers=4"],
+     "a trial needs 5 CPUs (--trial-cpus 1 plus its RemoteSampler workers' worker_cpus) but "
+     "the local Ray has 2: pass --cpus 5"),
+    (["--set", "sampler_params.class_name=RemoteSampler",
+      "--set", "sampler_params.config.drop_nonfinite_transitions=true"],
+     "--set sampler_params.config.drop_nonfinite_transitions: no entry"),
+    (["--set", "sampler_params.class_name=RemoteSamplr"],
+     "unknown sampler_params.class_name 'RemoteSamplr'; valid choices: SimpleSampler, "
+     "VectorSampler, RemoteSampler"),
+    (["--set", "sampler_params.class_name=VectorSampler",
+      "--set", "sampler_params.config.vectorization_mode=threads"],
+     "unknown sampler_params.config.vectorization_mode 'threads'"),
 ])
 def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
     code, _, err = run_cli("run_example_local", "examples.development",

@@ -143,3 +143,43 @@ def test_failing_trial_without_retries_fails_the_command(run_cli, tmp_path):
                            "--max-failures", "0", *run_flags(epochs=3))
     assert code == 1
     assert re.search(r"trial \S+ failed: ", err), err[-2000:]
+
+
+@needs_namespaces
+def test_a_remote_sampler_run_killed_then_restored_finishes(run_cli, tmp_path):
+    """Checkpoints and --restore with sampler workers: the restore sizes the trial's
+    placement group from the saved variant (the command line names no sampler) and starts new
+    workers, whose episodes begin at the restored epoch's boundary."""
+    flags = run_flags(epochs=4)
+    flags[flags.index("--cpus") + 1] = "2"
+    flags += ["--set", "sampler_params.class_name=RemoteSampler",
+              "--set", "sampler_params.config.num_workers=1",
+              "--set", "sampler_params.config.worker_cpus=0.5"]
+    command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL",
+               "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, "-m",
+               "softlearning_tf2.scripts.console_scripts", "run_example_local",
+               "examples.development", "--exp-name", "remote", "--local-dir", str(tmp_path),
+               *flags]
+    driver = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL,
+                              env={**os.environ, "TUNE_GLOBAL_CHECKPOINT_S": "0"})
+    pattern = str(tmp_path / "*" / "*" / "*" / "*-remote" / "*" / "checkpoint_*" /
+                  "manifest.json")
+    start = time.time()
+    try:
+        while len(glob.glob(pattern)) < 2:
+            assert driver.poll() is None, "the run ended before two checkpoints"
+            assert time.time() - start < 300, "no two checkpoints within 300 s"
+            time.sleep(0.5)
+    finally:
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait()
+    experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / "*-remote"))
+    code, out, err = run_cli("run_example_local", "examples.development", "--restore",
+                             experiment_dir, "--cpus", "2")
+    assert code == 0, out[-3000:] + err[-3000:]
+    experiment = final_checkpoint_experiment(experiment_dir)
+    assert type(experiment.sampler).__name__ == "RemoteSampler"
+    assert experiment.sampler.total_samples == 4 * EPOCH_LENGTH
+    assert_pool_has_every_transition_once(experiment.pool, 4 * EPOCH_LENGTH)
+    experiment.close()

@@ -63,6 +63,29 @@ def test_run_example_ray_on_a_loopback_cluster(tmp_path):
                for trial in summary["trials"])
 
 
+@pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None,
+                    reason="needs unshare and ip to build a loopback-only network namespace")
+def test_remote_sampler_workers_on_the_other_node_of_a_loopback_cluster(tmp_path):
+    # Each node has one CPU: the trial's bundle takes one node, the worker's the other.
+    command = [sys.executable, "-m", "softlearning_tf2.scripts.console_scripts",
+               "run_example_ray", "examples.development", "--address", "127.0.0.1:6391",
+               "--exp-name", "remote", "--seed", "0", "--local-dir", str(tmp_path),
+               *ONE_EPOCH_FLAGS, "--set", "sampler_params.class_name=RemoteSampler",
+               "--set", "sampler_params.config.num_workers=1"]
+    result = subprocess.run(
+        ["unshare", "--net", "--pid", "--fork", "--mount-proc", sys.executable,
+         os.path.join(PROJECT_ROOT, "tests", "scripts", "loopback_cluster.py"), "6391",
+         *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    trial_dir, = [path for path in glob.glob(os.path.join(experiment_dir(tmp_path, "remote"),
+                                                          "*")) if os.path.isdir(path)]
+    with open(os.path.join(trial_dir, "result.json")) as file:
+        results = [json.loads(line) for line in file if line.strip()]
+    assert [result["timestep"] for result in results] == [110, 220]
+    assert results[-1]["training/workers"] == 1
+    assert results[-1]["training/workers-on-other-nodes"] == 1
+
+
 def test_run_example_ray_without_address_is_an_error(run_cli):
     code, _, err = run_cli("run_example_ray", "examples.development")
     assert code == 2 and "--address" in err
