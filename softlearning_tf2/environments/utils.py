@@ -173,7 +173,7 @@ def make_raw_environment(universe, domain, task, environment_kwargs=None, pixels
 
 
 def get_environment(universe, domain, task, environment_kwargs=None, pixels=None,
-                    frame_stack=1):
+                    frame_stack=1, step_delay=0.0):
     """The adapter of one task (see the module docstring for the arguments). An environment
     that renders pixel observations is stepped in a child process."""
     validate_environment_name(universe, domain, task)
@@ -193,16 +193,18 @@ def get_environment(universe, domain, task, environment_kwargs=None, pixels=None
     elif universe == "dm_control":
         raw = make_raw_environment(**arguments)
     else:
-        return GymnasiumAdapter(domain, task, frame_stack=frame_stack,
+        return GymnasiumAdapter(domain, task, frame_stack=frame_stack, step_delay=step_delay,
                                 **(environment_kwargs or {}))
     return GymnasiumAdapter(domain, task, environment=raw, frame_stack=frame_stack,
-                            environment_id=environment_id)
+                            environment_id=environment_id, step_delay=step_delay)
 
 
 def get_environment_from_params(environment_params):
     """``environment_params``: ``{'universe', 'domain', 'task', 'kwargs', 'pixels',
-    'frame_stack'}`` (the last two optional)."""
+    'frame_stack', 'step_delay'}`` (the last three optional; ``step_delay``: seconds of CPU
+    work added to every step, a stand-in for a costlier simulator)."""
     return get_environment(environment_params["universe"], environment_params["domain"],
                            environment_params["task"], environment_params.get("kwargs"),
                            pixels=environment_params.get("pixels"),
-                           frame_stack=environment_params.get("frame_stack", 1))
+                           frame_stack=environment_params.get("frame_stack", 1),
+                           step_delay=environment_params.get("step_delay", 0.0))

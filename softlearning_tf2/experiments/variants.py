@@ -311,7 +311,7 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         algorithm_params["config"]["kernel_n_particles"] = SQL_KERNEL_PARTICLES.get(domain, 16)
     environment = {"universe": universe, "domain": domain, "task": task, "kwargs": {},
                    "pixels": dict(PIXEL_PARAMS) if pixels else None,
-                   "frame_stack": PIXEL_FRAME_STACK if pixels else 1}
+                   "frame_stack": PIXEL_FRAME_STACK if pixels else 1, "step_delay": 0.0}
     if universe == "dm_control":
         environment["kwargs"] = {"observation": "states", "action_repeat": action_repeat}
     observation_params = copy.deepcopy(OBSERVATION_PARAMS)

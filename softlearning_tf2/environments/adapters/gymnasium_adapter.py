@@ -18,9 +18,11 @@ Built from gymnasium's own wrappers around ``gymnasium.make(f"{domain}-{task}")`
 * ``terminated`` and ``truncated`` pass through separately: a time-limit truncation is not a
   terminal state, and the Q target bootstraps through it.
 """
+import time
 import warnings
 
 import gymnasium
+
 import numpy as np
 from gymnasium.wrappers import (
     ClipAction, DtypeObservation, FlattenObservation, RescaleAction, TransformObservation)
@@ -55,7 +57,10 @@ class GymnasiumAdapter(gymnasium.Wrapper):
     """
 
     def __init__(self, domain, task, *, render_mode=None, frame_stack=1, environment=None,
-                 environment_id=None, **environment_kwargs):
+                 environment_id=None, step_delay=0.0, **environment_kwargs):
+        if not step_delay >= 0:
+            raise ValueError(f"step_delay must be a number of seconds >= 0, got {step_delay!r}")
+        self.step_delay = float(step_delay)
         self.domain = domain
         self.task = task
         self.environment_id = environment_id or f"{domain}-{task}"
@@ -150,7 +155,17 @@ class GymnasiumAdapter(gymnasium.Wrapper):
                                  f"of {self.environment_id}")
             action = int(action) + self._action_offset
         observation, reward, terminated, truncated, info = self.env.step(action)
+        if self.step_delay:
+            spin(self.step_delay)
         return observation, float(reward), bool(terminated), bool(truncated), info
+
+
+def spin(seconds):
+    """Keeps this CPU busy for ``seconds``: the cost of a simulator slower than the task's
+    (``environment_params.*.step_delay``; a sleep would free the core, a simulator does not)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
 
 
 def pixel_rendering_kwargs(pixels, environment_kwargs):
