@@ -179,7 +179,10 @@ class RemoteSampler(BufferedSampler):
                 self._submit(index, explore)
         wait_for_all = not self.asynchronous
         while True:
-            for index, reply in self._gather(wait_for_all):
+            replies = self._gather(wait_for_all)
+            if wait_for_all:  # in worker order, not arrival order: repeatable
+                replies.sort(key=lambda index_and_reply: index_and_reply[0])
+            for index, reply in replies:
                 self._extend(*reply)
                 if self.asynchronous:
                     self._submit(index, explore)

@@ -109,3 +109,16 @@ def test_restore_starts_new_workers_and_goes_on(local_ray, tmp_path):
         assert diagnostics["training/workers-replaced"] == 0
     finally:
         restored.close()
+
+
+def test_synchronous_runs_repeat_for_a_seed(local_ray):
+    pools = []
+    for _ in range(2):
+        experiment = remote_experiment(num_workers=2, steps_per_request=3)
+        try:
+            experiment.train_epoch()
+            pools.append(experiment.pool.last_n_batch(100))
+        finally:
+            experiment.close()
+    for name in ("observations", "actions", "rewards", "next_observations"):
+        np.testing.assert_array_equal(pools[0][name], pools[1][name])
