@@ -125,7 +125,12 @@ class RemoteSampler(BufferedSampler):
         self._seed = 0 if seed is None else int(seed)
 
     def _start_workers(self):
+        import sys
+        if "ray" not in sys.modules:  # Ray reads its address settings when first imported
+            from softlearning_tf2.experiments.launcher import configure_local_ray_environment
+            configure_local_ray_environment()
         import ray
+        from ray.exceptions import GetTimeoutError
         if not ray.is_initialized():  # the Python API outside Tune: a Ray of our own
             ray.init(address="local", num_cpus=max(2, int(np.ceil(
                          1 + self.num_workers * self.worker_cpus))),
@@ -135,8 +140,14 @@ class RemoteSampler(BufferedSampler):
         self._generations = [0] * self.num_workers
         self.workers = [self._new_worker(index) for index in range(self.num_workers)]
         here = ray.get_runtime_context().get_node_id()
-        nodes = ray.get([worker.node.remote() for worker in self.workers],
-                        timeout=self.worker_timeout)
+        try:
+            nodes = ray.get([worker.node.remote() for worker in self.workers],
+                            timeout=self.worker_timeout)
+        except GetTimeoutError:
+            raise RuntimeError(
+                f"RemoteSampler: {self.num_workers} workers did not start within "
+                f"worker_timeout={self.worker_timeout:g} s; each needs worker_cpus="
+                f"{self.worker_cpus:g} CPUs free on the Ray cluster") from None
         self.workers_elsewhere = sum(node != here for node in nodes)
 
     def _new_worker(self, index):
