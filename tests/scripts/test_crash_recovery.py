@@ -61,34 +61,39 @@ def assert_pool_has_every_transition_once(pool, total):
                                        batch["next_observations"][index])
 
 
-@needs_namespaces
-def test_driver_killed_with_sigkill_then_restored_past_a_damaged_checkpoint(run_cli, tmp_path):
-    # The driver runs as PID 1 of its own PID and network namespaces (loopback only): the
-    # SIGKILL takes down the driver and every Ray process it started, like a machine crash.
+def kill_driver_after_checkpoints(tmp_path, name, flags, count):
+    """Runs the CLI as PID 1 of its own PID and network namespaces (loopback only) and sends
+    it SIGKILL once ``count`` checkpoints exist: the driver and every Ray process it started
+    end, like a machine crash. Returns the experiment directory and the seconds it ran."""
     command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL",
                "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, "-m",
                "softlearning_tf2.scripts.console_scripts", "run_example_local",
-               "examples.development", "--exp-name", "killed", "--local-dir", str(tmp_path),
-               *run_flags()]
+               "examples.development", "--exp-name", name, "--local-dir", str(tmp_path),
+               *flags]
     start = time.time()
     # Tune writes its experiment state (which checkpoints it knows) after every result, so
     # that the restore resumes from a checkpoint rather than from the start.
     driver = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL,
                               env={**os.environ, "TUNE_GLOBAL_CHECKPOINT_S": "0"})
-    pattern = str(tmp_path / "*" / "*" / "*" / "*-killed" / "*" / "checkpoint_*" /
+    pattern = str(tmp_path / "*" / "*" / "*" / f"*-{name}" / "*" / "checkpoint_*" /
                   "manifest.json")
     try:
-        while len(glob.glob(pattern)) < 3:
-            assert driver.poll() is None, "the run ended before three checkpoints"
-            assert time.time() - start < 300, "no three checkpoints within 300 s"
+        while len(glob.glob(pattern)) < count:
+            assert driver.poll() is None, f"the run ended before {count} checkpoints"
+            assert time.time() - start < 300, f"no {count} checkpoints within 300 s"
             time.sleep(0.5)
     finally:
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait()
-    killed_after = time.time() - start
+    experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / f"*-{name}"))
+    return experiment_dir, time.time() - start
 
-    experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / "*-killed"))
+
+@needs_namespaces
+def test_driver_killed_with_sigkill_then_restored_past_a_damaged_checkpoint(run_cli, tmp_path):
+    experiment_dir, killed_after = kill_driver_after_checkpoints(tmp_path, "killed",
+                                                                 run_flags(), 3)
     checkpoints = sorted(glob.glob(os.path.join(experiment_dir, "*", "checkpoint_*")))
 
     # No checkpoint of the trial verifies: one line, exit 2, nothing touched.
@@ -155,26 +160,7 @@ def test_a_remote_sampler_run_killed_then_restored_finishes(run_cli, tmp_path):
     flags += ["--set", "sampler_params.class_name=RemoteSampler",
               "--set", "sampler_params.config.num_workers=1",
               "--set", "sampler_params.config.worker_cpus=0.5"]
-    command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL",
-               "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, "-m",
-               "softlearning_tf2.scripts.console_scripts", "run_example_local",
-               "examples.development", "--exp-name", "remote", "--local-dir", str(tmp_path),
-               *flags]
-    driver = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL,
-                              env={**os.environ, "TUNE_GLOBAL_CHECKPOINT_S": "0"})
-    pattern = str(tmp_path / "*" / "*" / "*" / "*-remote" / "*" / "checkpoint_*" /
-                  "manifest.json")
-    start = time.time()
-    try:
-        while len(glob.glob(pattern)) < 2:
-            assert driver.poll() is None, "the run ended before two checkpoints"
-            assert time.time() - start < 300, "no two checkpoints within 300 s"
-            time.sleep(0.5)
-    finally:
-        os.kill(driver.pid, signal.SIGKILL)
-        driver.wait()
-    experiment_dir, = glob.glob(str(tmp_path / "*" / "*" / "*" / "*-remote"))
+    experiment_dir, _ = kill_driver_after_checkpoints(tmp_path, "remote", flags, 2)
     code, out, err = run_cli("run_example_local", "examples.development", "--restore",
                              experiment_dir, "--cpus", "2")
     assert code == 0, out[-3000:] + err[-3000:]

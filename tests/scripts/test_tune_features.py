@@ -42,17 +42,26 @@ def test_asha_stops_weak_trials_early_and_summary_is_written(run_cli, tmp_path):
     assert "best trial" in out and "initial_alpha" in out
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None,
-                    reason="needs unshare and ip to build a loopback-only network namespace")
+def run_on_loopback_cluster(port, command):
+    """``command`` against a two-node Ray cluster on 127.0.0.1:PORT in a namespace of its own."""
+    return subprocess.run(
+        ["unshare", "--net", "--pid", "--fork", "--mount-proc", sys.executable,
+         os.path.join(PROJECT_ROOT, "tests", "scripts", "loopback_cluster.py"), str(port),
+         *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+
+
+needs_loopback_cluster = pytest.mark.skipif(
+    shutil.which("unshare") is None or shutil.which("ip") is None,
+    reason="needs unshare and ip to build a loopback-only network namespace")
+
+
+@needs_loopback_cluster
 def test_run_example_ray_on_a_loopback_cluster(tmp_path):
     command = [sys.executable, "-m", "softlearning_tf2.scripts.console_scripts",
                "run_example_ray", "examples.development", "--address", "127.0.0.1:6390",
                "--exp-name", "cluster", "--seed", "0", "--local-dir", str(tmp_path),
                *ONE_EPOCH_FLAGS, "--set", "algorithm_params.config.tau=grid:0.005,0.01"]
-    result = subprocess.run(
-        ["unshare", "--net", "--pid", "--fork", "--mount-proc", sys.executable,
-         os.path.join(PROJECT_ROOT, "tests", "scripts", "loopback_cluster.py"), "6390",
-         *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    result = run_on_loopback_cluster(6390, command)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "2 nodes up" in result.stdout
     with open(os.path.join(experiment_dir(tmp_path, "cluster"), "summary.json")) as file:
@@ -63,8 +72,7 @@ def test_run_example_ray_on_a_loopback_cluster(tmp_path):
                for trial in summary["trials"])
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None,
-                    reason="needs unshare and ip to build a loopback-only network namespace")
+@needs_loopback_cluster
 def test_remote_sampler_workers_on_the_other_node_of_a_loopback_cluster(tmp_path):
     # Each node has one CPU: the trial's bundle takes one node, the worker's the other.
     command = [sys.executable, "-m", "softlearning_tf2.scripts.console_scripts",
@@ -72,10 +80,7 @@ def test_remote_sampler_workers_on_the_other_node_of_a_loopback_cluster(tmp_path
                "--exp-name", "remote", "--seed", "0", "--local-dir", str(tmp_path),
                *ONE_EPOCH_FLAGS, "--set", "sampler_params.class_name=RemoteSampler",
                "--set", "sampler_params.config.num_workers=1"]
-    result = subprocess.run(
-        ["unshare", "--net", "--pid", "--fork", "--mount-proc", sys.executable,
-         os.path.join(PROJECT_ROOT, "tests", "scripts", "loopback_cluster.py"), "6391",
-         *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    result = run_on_loopback_cluster(6391, command)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     trial_dir, = [path for path in glob.glob(os.path.join(experiment_dir(tmp_path, "remote"),
                                                           "*")) if os.path.isdir(path)]
