@@ -53,12 +53,20 @@ class Row:
     steps: int
     preset: str
     report_at: tuple
-    note: str = ""
+    label: str = ""
     overrides: tuple = field(default=())
+    worker_cpus: float = 0.0  # CPUs of a trial's sampler workers, beside its own one
 
     @property
     def name(self):
-        return f"{self.algorithm}-{self.env}-{self.preset}-{self.steps // 1000}k"
+        suffix = f"-{self.label}" if self.label else ""
+        return f"{self.algorithm}-{self.env}-{self.preset}-{self.steps // 1000}k{suffix}"
+
+    @property
+    def title(self):
+        """The algorithm, and what the label changes (for the table and the figures)."""
+        return f"{self.algorithm}, {self.label.replace('-', ' ')}" if self.label else (
+            self.algorithm)
 
     @property
     def domain(self):
@@ -73,12 +81,18 @@ class Row:
 
 
 # SAC with Tianshou's settings (the published curve's), read at 100k and 300k from one run;
-# SACV and SQL at their papers' settings (reward scales 5 and 30 on these tasks: the variant's
-# defaults), 100k.
+# SAC collecting with 2 asynchronous Ray workers (issue 17's check against the default
+# sampler); SACV and SQL at their papers' settings (reward scales 5 and 30 on these tasks: the
+# variant's defaults), 100k.
 ROWS = (
     Row("SAC", "Hopper-v5", 300_000, "tianshou", (100_000, 300_000)),
     Row("SAC", "Walker2d-v5", 300_000, "tianshou", (100_000, 300_000)),
     Row("SAC", "Ant-v5", 300_000, "tianshou", (100_000, 300_000)),
+    Row("SAC", "HalfCheetah-v5", 100_000, "tianshou", (100_000,), label="2-async-workers",
+        overrides=("sampler_params.class_name=RemoteSampler",
+                   "sampler_params.config.num_workers=2",
+                   "sampler_params.config.asynchronous=true",
+                   "sampler_params.config.worker_cpus=0.5"), worker_cpus=1.0),
     Row("SAC", "HalfCheetah-v5", 300_000, "tianshou", (100_000, 300_000)),
     Row("SACV", "HalfCheetah-v5", 100_000, "reference", (100_000,)),
     Row("SACV", "Hopper-v5", 100_000, "reference", (100_000,)),
@@ -108,12 +122,14 @@ def command(row):
              "--domain", row.domain, "--task", row.task,
              "--num-samples", str(len(SEEDS)), "--seed", str(SEEDS[0])]
             + [argument for entry in sets for argument in ("--set", entry)]
-            + ["--exp-name", row.name] + launch_flags())
+            + ["--exp-name", row.name] + launch_flags(row))
 
 
-def launch_flags():
-    """Flags every launch and restore of a row needs: the seeds side by side, one CPU each."""
-    return ["--cpus", str(len(SEEDS)), "--trial-cpus", "1",
+def launch_flags(row):
+    """Flags every launch and restore of a row needs: the seeds side by side, one CPU each
+    (and their workers' CPUs: Ray's CPUs are logical, they may exceed the cores)."""
+    cpus = len(SEEDS) * (1 + row.worker_cpus)
+    return ["--cpus", f"{cpus:g}", "--trial-cpus", "1",
             "--max-concurrent-trials", str(len(SEEDS)),
             "--checkpoint-frequency", str(CHECKPOINT_FREQUENCY)]
 
@@ -163,7 +179,7 @@ def run_rows(rows, runs_directory, page_directory):
             continue
         if directories:
             arguments = ["softlearning", "run_example_local", "examples.development",
-                         "--restore", directories[-1]] + launch_flags()
+                         "--restore", directories[-1]] + launch_flags(row)
             action = "restore"
         else:
             arguments = command(row) + ["--local-dir", runs_directory]

@@ -114,7 +114,7 @@ def table_rows(page_directory):
             verdict = comparison(figures, published) if source.startswith(TIANSHOU) else ""
             cause = CAUSES.get((row.name, step), "not checked yet" if verdict.startswith(
                 "published") else "")
-            lines.append({"algorithm": row.algorithm, "task": row.env, "step": step,
+            lines.append({"algorithm": row.title, "task": row.env, "step": step,
                           "ours": ours, "last": last, "published": published_text,
                           "source": source, "verdict": "; ".join(filter(None, [verdict, cause])),
                           "preset": row.preset, "status": status,
@@ -164,7 +164,7 @@ def plot_tasks(page_directory):
             by_seed = read_curves(path)
             steps = sorted(set.intersection(*(set(curve) for curve in by_seed.values())))
             returns = np.array([[by_seed[seed][step] for step in steps] for seed in by_seed])
-            curves[f"{row.algorithm} ({row.preset})"] = {
+            curves[f"{row.title} ({row.preset})"] = {
                 "x": steps, "mean": returns.mean(axis=0), "std": returns.std(axis=0),
                 "num_trials": len(by_seed)}
         if not curves:
