@@ -151,3 +151,36 @@ def test_the_committed_page_has_a_figure_for_each_task_with_a_csv():
     for row in ROWS:
         if os.path.exists(os.path.join(page, f"{row.name}.csv")):
             assert os.path.exists(os.path.join(page, f"{row.env}.png")), row.env
+
+
+def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, monkeypatch):
+    launched = []
+
+    class FakeProcess:
+        def __init__(self, arguments):
+            launched.append(arguments)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(results_page.subprocess, "Popen", FakeProcess)
+    row = Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,))
+    runs, page = tmp_path / "runs", tmp_path / "page"
+    page.mkdir()
+    assert results_page.run_rows([row], str(runs), str(page)) == 0
+    assert launched[-1][:3] == ["softlearning", "run_example_local", "examples.development"]
+    assert launched[-1][-2:] == ["--local-dir", str(runs)]  # a new experiment
+    experiment = runs / "gymnasium" / "Hopper" / "v5" / f"2026-01-01T00-00-00-{row.name}"
+    for seed in (0, 1, 2):
+        write_trial(experiment, f"id={seed}-seed={seed}", seed, [(11_000, 1.0)])
+    results_page.run_rows([row], str(runs), str(page))
+    assert launched[-1][3:5] == ["--restore", str(experiment)]  # cut off: continued
+    assert launched[-1][launched[-1].index("--cpus") + 1] == "3"
+    for seed in (0, 1, 2):
+        with open(experiment / f"id={seed}-seed={seed}" / "progress.csv", "a") as file:
+            file.write(f"1,12000,{seed}\n")
+    results_page.run_rows([row], str(runs), str(page))
+    assert len(launched) == 2  # finished: nothing launched
+    sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
+    assert [entry["action"] for entry in sittings] == ["start", "restore"]
+    assert sittings[1]["timestep_before"] == {"0": 11_000, "1": 11_000, "2": 11_000}
