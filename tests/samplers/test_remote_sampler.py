@@ -27,9 +27,10 @@ def remote_experiment(num_workers=2, asynchronous=False, **sampler_config):
     return Experiment.from_defaults("SAC", "Pendulum", seed=0, overrides=overrides, **SMALL)
 
 
-@pytest.mark.parametrize("asynchronous", [False, True])
-def test_worker_transitions_land_in_the_pool(local_ray, asynchronous):
-    experiment = remote_experiment(asynchronous=asynchronous, steps_per_request=7)
+@pytest.mark.parametrize("asynchronous, envs_per_worker", [(False, 1), (True, 2)])
+def test_worker_transitions_land_in_the_pool(local_ray, asynchronous, envs_per_worker):
+    experiment = remote_experiment(asynchronous=asynchronous, steps_per_request=7,
+                                   envs_per_worker=envs_per_worker)
     try:
         diagnostics = experiment.train_epoch()
         assert diagnostics["timestep"] == 100 and experiment.pool.size == 100
@@ -37,11 +38,13 @@ def test_worker_transitions_land_in_the_pool(local_ray, asynchronous):
         fields = experiment.pool.last_n_batch(100)
         assert fields["observations"].shape == (100, 3) and fields["actions"].shape == (100, 1)
         assert np.all(np.abs(fields["actions"]) <= 1.0)
-        # Two workers with their own seeds: their first observations differ.
-        assert not np.allclose(fields["observations"][0], fields["observations"][7])
+        # Each worker's environments have their own seeds: the first observations differ.
+        reply = 7 * envs_per_worker
+        firsts = fields["observations"][[0, reply] + list(range(1, envs_per_worker))]
+        assert len({tuple(row) for row in firsts.round(6)}) == len(firsts)
         assert diagnostics["training/workers"] == 2
         assert diagnostics["training/transitions-lost"] == 0
-        assert diagnostics["training/weight-pushes"] >= 100 // 14
+        assert diagnostics["training/weight-pushes"] >= 100 // (14 * envs_per_worker)
     finally:
         experiment.close()
 
