@@ -177,6 +177,12 @@ def run_rows(rows, runs_directory, page_directory):
         if directories and finished(row, curves):
             print(f"results_page: {row.name} finished", flush=True)
             continue
+        if directories and not glob.glob(os.path.join(directories[-1], "experiment_state*")):
+            # Cut off before Tune wrote any state: nothing to continue; kept aside, not deleted.
+            os.rename(directories[-1], directories[-1] + ".unstarted")
+            print(f"results_page: {directories[-1]} has no Tune state; set aside as "
+                  f"{os.path.basename(directories[-1])}.unstarted", flush=True)
+            directories, curves = [], {}
         if directories:
             arguments = ["softlearning", "run_example_local", "examples.development",
                          "--restore", directories[-1]] + launch_flags(row)

@@ -173,6 +173,12 @@ def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, m
     experiment = runs / "gymnasium" / "Hopper" / "v5" / f"2026-01-01T00-00-00-{row.name}"
     for seed in (0, 1, 2):
         write_trial(experiment, f"id={seed}-seed={seed}", seed, [(11_000, 1.0)])
+    # Without Tune's experiment state there is nothing to restore: set aside, started anew.
+    results_page.run_rows([row], str(runs), str(page))
+    assert launched[-1][-2:] == ["--local-dir", str(runs)]
+    assert os.path.isdir(f"{experiment}.unstarted") and not experiment.exists()
+    os.rename(f"{experiment}.unstarted", experiment)
+    (experiment / "experiment_state-2026-01-01.json").write_text("{}")
     results_page.run_rows([row], str(runs), str(page))
     assert launched[-1][3:5] == ["--restore", str(experiment)]  # cut off: continued
     assert launched[-1][launched[-1].index("--cpus") + 1] == "3"
@@ -180,7 +186,7 @@ def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, m
         with open(experiment / f"id={seed}-seed={seed}" / "progress.csv", "a") as file:
             file.write(f"1,12000,{seed}\n")
     results_page.run_rows([row], str(runs), str(page))
-    assert len(launched) == 2  # finished: nothing launched
+    assert len(launched) == 3  # finished: nothing launched
     sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
-    assert [entry["action"] for entry in sittings] == ["start", "restore"]
-    assert sittings[1]["timestep_before"] == {"0": 11_000, "1": 11_000, "2": 11_000}
+    assert [entry["action"] for entry in sittings] == ["start", "start", "restore"]
+    assert sittings[2]["timestep_before"] == {"0": 11_000, "1": 11_000, "2": 11_000}
