@@ -159,8 +159,18 @@ def replace_block(text, block):
     return text[:start] + block + text[end:]
 
 
+def trailing_mean(returns, window):
+    """Each evaluation replaced by the mean of it and the window - 1 before it (fewer at the
+    start), along the last axis: the "last 5 evaluations" of the table, at every step."""
+    sums = np.cumsum(returns, axis=-1)
+    shifted = np.concatenate([np.zeros_like(sums[..., :window]), sums[..., :-window]], axis=-1)
+    counts = np.minimum(np.arange(1, returns.shape[-1] + 1), window)
+    return (sums - shifted[..., :returns.shape[-1]]) / counts
+
+
 def plot_tasks(page_directory):
-    """One PNG per task: every row's mean ± std over seeds, Tianshou's published SAC points."""
+    """One PNG per task: every row's mean ± std over seeds (of each seed's mean of its last
+    ``LAST_EVALUATIONS`` evaluations), Tianshou's published SAC points."""
     from softlearning_tf2.utils.plotting import plot_curves
 
     paths = []
@@ -172,8 +182,10 @@ def plot_tasks(page_directory):
                 continue
             by_seed = read_curves(path)
             steps = sorted(set.intersection(*(set(curve) for curve in by_seed.values())))
-            returns = np.array([[by_seed[seed][step] for step in steps] for seed in by_seed])
-            curves[f"{row.title} ({row.preset})"] = {
+            returns = trailing_mean(np.array([[by_seed[seed][step] for step in steps]
+                                              for seed in by_seed]), LAST_EVALUATIONS)
+            curves[f"{row.title} ({row.preset}), mean of the last {LAST_EVALUATIONS} "
+                   f"evaluations"] = {
                 "x": steps, "mean": returns.mean(axis=0), "std": returns.std(axis=0),
                 "num_trials": len(by_seed)}
         if not curves:

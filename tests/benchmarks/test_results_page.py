@@ -192,3 +192,10 @@ def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, m
     sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
     assert [entry["action"] for entry in sittings] == ["start", "start", "restore"]
     assert sittings[2]["timestep_before"] == {"0": 11_000, "1": 11_000, "2": 11_000}
+
+
+def test_the_figures_trailing_mean_is_each_seed_s_last_five_evaluations():
+    returns = np.random.default_rng(1).normal(size=(3, 40))
+    direct = np.array([[returns[seed, max(0, index - 4):index + 1].mean()
+                        for index in range(40)] for seed in range(3)])
+    np.testing.assert_allclose(results_table.trailing_mean(returns, 5), direct)
