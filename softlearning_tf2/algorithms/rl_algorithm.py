@@ -83,10 +83,10 @@ class RLAlgorithm:
         self._eval_n_episodes = int(eval_n_episodes)
         self._eval_deterministic = bool(eval_deterministic)
         self._fuse_train_repeats = bool(fuse_train_repeats)
-        # The fused loop steps one environment here; vector and remote samplers do not.
-        self._fuse_environment_steps = (bool(fuse_environment_steps)
-                                        and hasattr(pool, "sample_batch")
-                                        and getattr(sampler, "steps_in_process", True))
+        # With vector and remote samplers (no path in progress here) the fused call stores and
+        # trains; their actions come in batches from the sampler.
+        self._fuse_environment_steps = bool(fuse_environment_steps) and hasattr(
+            pool, "sample_batch")
         self._step_functions = {}
         self._next_action = None  # drawn by the previous step's call, for a path in progress
         self._epoch = 0

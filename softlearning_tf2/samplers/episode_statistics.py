@@ -13,10 +13,6 @@ class EpisodeStatistics:
     keep paths in progress: after a restore every environment starts a new episode).
     """
 
-    # Whether the sampler steps its one environment in the learner's own process, one step per
-    # ``sample``: the algorithm's fused loop (store, train and act in one compiled call) needs it.
-    steps_in_process = False
-
     def __init__(self, max_path_length, statistics_window=100):
         if int(max_path_length) <= 0:
             raise ValueError(f"max_path_length must be positive, got {max_path_length}")

@@ -21,8 +21,6 @@ class SimpleSampler(EpisodeStatistics):
     such a transition is dropped instead (and counted), and the episode restarts.
     """
 
-    steps_in_process = True
-
     def __init__(self, max_path_length, statistics_window=100,
                  drop_nonfinite_transitions=False):
         super().__init__(max_path_length, statistics_window)

@@ -33,7 +33,7 @@ class BufferedSampler(EpisodeStatistics):
 
     def sample(self, policy=None, action=None):
         if action is not None:
-            raise ValueError(f"{type(self).__name__} draws its own actions (no fused loop)")
+            raise ValueError(f"{type(self).__name__} draws its own actions")
         if not self._buffer:
             self._refill(explore=self._acting_policy(policy))
         transition, end = self._buffer.popleft()
@@ -54,7 +54,9 @@ class BufferedSampler(EpisodeStatistics):
 
     @property
     def path_in_progress(self):
-        return False  # never asked for the fused loop's next action
+        """Always False: the fused loop's compiled call stores and trains, and never draws
+        the next action (the sampler acts for a whole chunk at once)."""
+        return False
 
     def _start_new_paths(self):
         self._buffer.clear()

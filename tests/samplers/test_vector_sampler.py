@@ -109,3 +109,27 @@ def test_sac_trains_with_a_vector_sampler_and_restores(tmp_path):
     assert diagnostics["timestep"] == 240 and diagnostics["train-steps"] == 141
     experiment.close()
     restored.close()
+
+
+@pytest.mark.integration
+def test_the_fused_call_stores_and_trains_as_the_separate_calls_do():
+    """With a vector sampler the compiled step call stores and trains (never acts): the same
+    updates as separate calls on the same pool."""
+    results = []
+    for fuse in (True, False):
+        experiment = Experiment.from_defaults(
+            "SAC", "Pendulum", seed=0, n_epochs=1, epoch_length=150,
+            n_initial_exploration_steps=60, min_pool_size=60, batch_size=32,
+            overrides={"sampler_params.class_name": "VectorSampler",
+                       "algorithm_params.config.fuse_environment_steps": fuse})
+        assert experiment.algorithm._fuse_environment_steps == fuse
+        experiment.train_epoch()
+        results.append((experiment.policy.get_weights(),
+                        experiment.pool.last_n_batch(150), experiment.algorithm.num_train_steps))
+        experiment.close()
+    (fused_weights, fused_pool, fused_updates), (weights, pool, updates) = results
+    assert fused_updates == updates == 91
+    for a, b in zip(fused_weights, weights):
+        np.testing.assert_array_equal(a, b)
+    for name in ("observations", "actions", "rewards"):
+        np.testing.assert_array_equal(fused_pool[name], pool[name])
