@@ -150,6 +150,12 @@ def table_markdown(page_directory):
               "`python -m benchmarks.results_page run`):", ""]
     for row in ROWS:
         lines.append(f"- `{row.name}`: `{' '.join(command(row))}`")
+    drawn = [task for task in dict.fromkeys(row.env for row in ROWS)
+             if any(os.path.exists(os.path.join(page_directory, f"{row.name}.csv"))
+                    for row in ROWS if row.env == task)]
+    if drawn:  # render draws one figure for each task with a CSV
+        lines += ["", "Figures (tasks with a run so far):", ""]
+        lines += [f"![{task}](mujoco/{task}.png)" for task in drawn]
     lines += ["", MARKERS[1]]
     return "\n".join(lines)
 
