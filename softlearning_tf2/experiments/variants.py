@@ -514,6 +514,9 @@ def validate_sampler(variant_spec):
     """The sampler class must exist and its config (each grid value) be in range."""
     params = variant_spec["sampler_params"]
     class_name = params["class_name"]
+    if not isinstance(class_name, str):
+        raise ValueError("sampler_params.class_name cannot be searched over (each sampler "
+                         "has its own config, and a RemoteSampler sizes the trial's resources)")
     if class_name not in SAMPLER_CONFIGS:
         raise ValueError(f"unknown sampler_params.class_name {class_name!r}; valid choices: "
                          f"{', '.join(SAMPLER_CONFIGS)}")

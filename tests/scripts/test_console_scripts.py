@@ -183,6 +183,8 @@ def test_multi_goal_example_writes_pictures(run_cli, tmp_path):
     (["--set", "sampler_params.class_name=VectorSampler",
       "--set", "sampler_params.config.vectorization_mode=threads"],
      "unknown sampler_params.config.vectorization_mode 'threads'"),
+    (["--set", "sampler_params.class_name=grid:SimpleSampler,RemoteSampler"],
+     "sampler_params.class_name cannot be searched over"),
 ])
 def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
     code, _, err = run_cli("run_example_local", "examples.development",
