@@ -171,6 +171,9 @@ def log_sitting(row, action, curves, page_directory):
 
 def run_rows(rows, runs_directory, page_directory):
     """Trains or continues each unfinished row, one at a time; returns on the first SIGINT."""
+    # A runner started in the background of a script inherits SIGINT ignored: the CLI would
+    # stop on it (Tune sets its own handler) and this loop would start the next row.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for row in rows:
         directories = experiment_directories(row, runs_directory)
         curves = trial_progress(directories[-1]) if directories else {}

@@ -112,11 +112,11 @@ def table_rows(page_directory):
                 published_text = _number(published) if published is not None else ""
             if figures is None:
                 status = ("not started" if not curves else
-                          f"running: {len(curves)} seeds, the slowest {reached:,} steps after warm-up")
+                          f"in progress: {len(curves)} seeds, the slowest {reached:,} steps after warm-up")
                 ours = last = ""
             else:
                 status = "finished" if reached >= row.steps else (
-                    f"running: the slowest seed {reached:,} steps after warm-up")
+                    f"in progress: the slowest seed {reached:,} steps after warm-up")
                 ours = (f"{_number(figures['mean'])} ± {_number(figures['std'])} "
                         f"({', '.join(_number(value) for value in figures['per_seed'])})")
                 last = _number(figures["last_evaluations"])
