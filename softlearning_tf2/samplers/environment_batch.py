@@ -98,7 +98,7 @@ class EnvironmentBatch:
                 if done[index]:
                     ends.append((len(rows) - 1, float(self._returns[index]),
                                  int(self._lengths[index]),
-                                 _success(infos, index, final=True)))
+                                 _final_success(infos, index)))
                     self._returns[index], self._lengths[index] = 0.0, 0
             self._observations = next_observations
         return rows, ends
@@ -117,9 +117,10 @@ def _with_final_observations(next_observations, infos, done):
                      for index in range(len(done))])
 
 
-def _success(infos, index, final):
-    """Environment ``index``'s last-step success (None where it reports none)."""
-    source = infos.get("final_info", {}) if final else infos
+def _final_success(infos, index):
+    """The success of environment ``index``'s path that just ended (None where it reports
+    none): same-step autoreset keeps the last step's info in ``final_info``."""
+    source = infos.get("final_info", {})
     for key in ("is_success", "success"):
         if key in source and source.get(f"_{key}", np.ones(index + 1, bool))[index]:
             return path_success({key: source[key][index]})

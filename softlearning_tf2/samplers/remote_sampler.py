@@ -208,35 +208,40 @@ class RemoteSampler(BufferedSampler):
         least one. A request without a reply within ``worker_timeout`` seconds, or whose
         worker died, replaces its worker."""
         import ray
-        from ray.exceptions import GetTimeoutError, RayActorError
 
         replies = []
-        lost_per_request = self.steps_per_request * self.envs_per_worker
         while self._in_flight:
             ready, _ = ray.wait(list(self._in_flight), num_returns=1,
                                 timeout=self.worker_timeout)
             if not ready:  # nobody answered in time: replace every silent worker
                 for reference, index in list(self._in_flight.items()):
                     del self._in_flight[reference]
-                    self._replace_worker(index, lost_per_request)
+                    self._replace_worker(index, self._request_size)
                 break
-            for reference in ready:
-                index = self._in_flight.pop(reference)
-                try:
-                    replies.append((index, ray.get(reference, timeout=self.worker_timeout)))
-                except (RayActorError, GetTimeoutError):
-                    self._replace_worker(index, lost_per_request)
+            self._take(ready, replies)
             if not wait_for_all and replies:
-                ready, _ = ray.wait(list(self._in_flight), num_returns=len(self._in_flight),
-                                    timeout=0)
-                for reference in ready:  # everything else that is already there
-                    index = self._in_flight.pop(reference)
-                    try:
-                        replies.append((index, ray.get(reference)))
-                    except RayActorError:
-                        self._replace_worker(index, lost_per_request)
+                if self._in_flight:  # everything else that is already there
+                    ready, _ = ray.wait(list(self._in_flight),
+                                        num_returns=len(self._in_flight), timeout=0)
+                    self._take(ready, replies)
                 break
         return replies
+
+    @property
+    def _request_size(self):
+        """Transitions one request asks a worker for."""
+        return self.steps_per_request * self.envs_per_worker
+
+    def _take(self, ready, replies):
+        """Appends (worker index, reply) of each ready request; a dead worker is replaced."""
+        import ray
+        from ray.exceptions import GetTimeoutError, RayActorError
+        for reference in ready:
+            index = self._in_flight.pop(reference)
+            try:
+                replies.append((index, ray.get(reference, timeout=self.worker_timeout)))
+            except (RayActorError, GetTimeoutError):
+                self._replace_worker(index, self._request_size)
 
     # -- Reporting, checkpoints, shutdown ----------------------------------------------------
     def extra_diagnostics(self):
