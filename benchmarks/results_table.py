@@ -27,10 +27,14 @@ CAUSES = {
         "checked: the settings are Tianshou's mujoco_sac.py defaults (learning rates 1e-3, "
         "alpha 0.2, batch 256, 10k random steps, one update per step); one evaluation swings "
         "with the hopper's falls (see the last-5 column and the figure: every seed evaluates "
-        "above the published mean at times near this point); left open: v5 on MuJoCo 3.17 "
-        "against Tianshou's v3 on mujoco-py",
+        "above the published mean at times near this point); the task: Hopper-v5 steps "
+        "exactly as v4 (same observations for the same actions, checked; v5 only drops the "
+        "healthy bonus on the step that ends an episode) and v4 is v3 on the new MuJoCo "
+        "bindings; left open: the simulator itself, MuJoCo 3.17 here against Tianshou's "
+        "mujoco-py (MuJoCo 2), which does not install beside the pinned MuJoCo",
     ("SAC-Hopper-v5-tianshou-300k", 300_000):
-        "checked as at 100k (settings, evaluation noise; the task version left open)",
+        "checked as at 100k (settings, evaluation noise, the task's version; the MuJoCo "
+        "version left open)",
 }
 
 
