@@ -38,6 +38,13 @@ CAUSES = {
 }
 
 
+def page_rows():
+    """The rows as the page lists them: grouped by algorithm, in ``ROWS``' order within one
+    (``ROWS``' own order is the order the runner trains them in)."""
+    algorithms = list(dict.fromkeys(row.algorithm for row in ROWS))
+    return sorted(ROWS, key=lambda row: algorithms.index(row.algorithm))
+
+
 def read_curves(csv_path):
     """{seed: {steps after warm-up: evaluation return}} from a row's CSV."""
     curves = {}
@@ -99,10 +106,11 @@ def _number(value):
 
 
 def table_rows(page_directory):
-    """One dict per (row, reported step), in ``ROWS`` order, with every column of the table."""
+    """One dict per (row, reported step), in the page's order (``page_rows``), with every
+    column of the table."""
     sittings = read_sittings(page_directory)
     lines = []
-    for row in ROWS:
+    for row in page_rows():
         path = os.path.join(page_directory, f"{row.name}.csv")
         curves = read_curves(path) if os.path.exists(path) else {}
         restores = [entry for entry in sittings.get(row.name, []) if entry["action"] == "restore"]
@@ -152,11 +160,11 @@ def table_markdown(page_directory):
               f"evaluated on {EVAL_EPISODES} episodes every 1,000 environment steps. Commands "
               "(each row's 3 seeds are one experiment; a cut-off row continues with the same "
               "`python -m benchmarks.results_page run`):", ""]
-    for row in ROWS:
+    for row in page_rows():
         lines.append(f"- `{row.name}`: `{' '.join(command(row))}`")
-    drawn = [task for task in dict.fromkeys(row.env for row in ROWS)
+    drawn = [task for task in dict.fromkeys(row.env for row in page_rows())
              if any(os.path.exists(os.path.join(page_directory, f"{row.name}.csv"))
-                    for row in ROWS if row.env == task)]
+                    for row in page_rows() if row.env == task)]
     if drawn:  # render draws one figure for each task with a CSV
         lines += ["", "Figures (tasks with a run so far):", ""]
         lines += [f"![{task}](mujoco/{task}.png)" for task in drawn]
@@ -184,9 +192,9 @@ def plot_tasks(page_directory):
     from softlearning_tf2.utils.plotting import plot_curves
 
     paths = []
-    for task in dict.fromkeys(row.env for row in ROWS):
+    for task in dict.fromkeys(row.env for row in page_rows()):
         curves = {}
-        for row in (row for row in ROWS if row.env == task):
+        for row in (row for row in page_rows() if row.env == task):
             path = os.path.join(page_directory, f"{row.name}.csv")
             if not os.path.exists(path):
                 continue

@@ -143,6 +143,17 @@ def test_each_row_s_command_builds_the_variant_it_names():
             assert (config["policy_lr"], config["Q_lr"], config["fixed_alpha"]) == (1e-3, 1e-3, 0.2)
 
 
+def test_the_page_lists_every_row_once_grouped_by_algorithm():
+    listed = results_table.page_rows()
+    assert sorted(row.name for row in listed) == sorted(row.name for row in ROWS)
+    algorithms = [row.algorithm for row in listed]
+    # each algorithm's rows are contiguous, and keep the training order among themselves
+    assert algorithms == sorted(algorithms, key=algorithms.index)
+    for algorithm in set(algorithms):
+        assert ([row for row in listed if row.algorithm == algorithm]
+                == [row for row in ROWS if row.algorithm == algorithm])
+
+
 def test_an_unknown_row_is_named():
     with pytest.raises(SystemExit, match="unknown row SAC-Hoper"):
         results_page.select_rows(["SAC-Hoper"])
