@@ -160,11 +160,12 @@ def table_markdown(page_directory):
               f"evaluated on {EVAL_EPISODES} episodes every 1,000 environment steps. Commands "
               "(each row's 3 seeds are one experiment; a cut-off row continues with the same "
               "`python -m benchmarks.results_page run`):", ""]
-    for row in page_rows():
+    rows = page_rows()
+    for row in rows:
         lines.append(f"- `{row.name}`: `{' '.join(command(row))}`")
-    drawn = [task for task in dict.fromkeys(row.env for row in page_rows())
+    drawn = [task for task in dict.fromkeys(row.env for row in rows)
              if any(os.path.exists(os.path.join(page_directory, f"{row.name}.csv"))
-                    for row in page_rows() if row.env == task)]
+                    for row in rows if row.env == task)]
     if drawn:  # render draws one figure for each task with a CSV
         lines += ["", "Figures (tasks with a run so far):", ""]
         lines += [f"![{task}](mujoco/{task}.png)" for task in drawn]
@@ -192,9 +193,10 @@ def plot_tasks(page_directory):
     from softlearning_tf2.utils.plotting import plot_curves
 
     paths = []
-    for task in dict.fromkeys(row.env for row in page_rows()):
+    rows = page_rows()
+    for task in dict.fromkeys(row.env for row in rows):
         curves = {}
-        for row in (row for row in page_rows() if row.env == task):
+        for row in (row for row in rows if row.env == task):
             path = os.path.join(page_directory, f"{row.name}.csv")
             if not os.path.exists(path):
                 continue
