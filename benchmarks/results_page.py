@@ -212,18 +212,21 @@ def run_rows(rows, runs_directory, page_directory):
 
 
 def collect(rows, runs_directory=RUNS_DIRECTORY, page_directory=PAGE_DIRECTORY):
-    """Writes ``<row>.csv`` for every row with an experiment directory; returns the paths."""
+    """Writes ``<row>.csv`` for every row whose experiment has evaluated; returns the paths."""
     paths = []
     for row in rows:
         directories = experiment_directories(row, runs_directory)
         if not directories:
+            continue
+        curves = trial_progress(directories[-1])
+        if not curves:  # just started: no evaluation yet, nothing to tabulate or draw
             continue
         warmup, _, _ = warmup_and_epochs(row)
         path = os.path.join(page_directory, f"{row.name}.csv")
         with open(path, "w", newline="") as file:
             writer = csv.writer(file)
             writer.writerow(RESULT_COLUMNS)
-            for seed, curve in sorted(trial_progress(directories[-1]).items()):
+            for seed, curve in sorted(curves.items()):
                 writer.writerows((seed, step, step - warmup, round(value, 2))
                                  for step, value in sorted(curve.items()))
         paths.append(path)

@@ -101,10 +101,15 @@ def test_collect_keeps_the_epochs_a_restored_trial_ran_again(tmp_path):
     assert trial_progress(str(experiment)) == {0: {11_000: 1.0, 12_000: 5.0},
                                                 1: {11_000: 3.0, 12_000: 4.0}}
     assert not finished(row, trial_progress(str(experiment)))  # seed 2 missing
-    write_trial(experiment, "id=c-seed=2", 2, [(11_000, 0.0), (12_000, 6.0)])
-    assert finished(row, trial_progress(str(experiment)))
     page = tmp_path / "page"
     page.mkdir()
+    just_started = Row("SAC", "Hopper-v5", 2_000, "reference", (2_000,))
+    write_trial(tmp_path / "runs" / "gymnasium" / "Hopper" / "v5"
+                / f"2026-01-01T00-00-00-{just_started.name}", "id=a-seed=0", 0, [])
+    assert results_page.collect([just_started], str(tmp_path / "runs"), str(page)) == []
+    assert os.listdir(page) == []  # no CSV without an evaluation (the figure would have none)
+    write_trial(experiment, "id=c-seed=2", 2, [(11_000, 0.0), (12_000, 6.0)])
+    assert finished(row, trial_progress(str(experiment)))
     [path] = results_page.collect([row], str(tmp_path / "runs"), str(page))
     with open(path, newline="") as file:
         rows = list(csv.DictReader(file))
