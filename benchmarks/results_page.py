@@ -11,7 +11,9 @@ Tune trials side by side, one CPU each), checkpointing every ``CHECKPOINT_FREQUE
 A row whose experiment directory exists but did not finish is continued with ``--restore``
 (the run was cut off: a crash, a reboot, the end of a sitting); every launch is logged in
 ``sittings.jsonl`` so the page can say which rows were resumed. Stop a sitting with SIGINT to
-this process: the running experiment stops and saves, and no further row starts.
+this process: the running experiment stops and saves, and no further row starts. To end a
+sitting between rows instead, send SIGUSR1 (``kill -USR1 <pid>``): the running row goes on to
+its end and no further row starts.
 
 ``collect`` condenses each row's trials into ``<row>.csv`` (seed, environment steps, steps
 after the warm-up, evaluation return; when a trial was resumed from a checkpoint the epochs it
@@ -172,11 +174,28 @@ def log_sitting(row, action, curves, page_directory):
 
 
 def run_rows(rows, runs_directory, page_directory):
-    """Trains or continues each unfinished row, one at a time; returns on the first SIGINT."""
+    """Trains or continues each unfinished row, one at a time; returns on the first SIGINT,
+    or after the running row once SIGUSR1 has arrived."""
     # A runner started in the background of a script inherits SIGINT ignored: the CLI would
     # stop on it (Tune sets its own handler) and this loop would start the next row.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_after_row = []
+
+    def request_stop_after_row(signum, frame):
+        stop_after_row.append(signum)  # read between rows; no printing inside a handler
+
+    previous_handler = signal.signal(signal.SIGUSR1, request_stop_after_row)
+    try:
+        return _run_rows(rows, runs_directory, page_directory, stop_after_row)
+    finally:
+        signal.signal(signal.SIGUSR1, previous_handler)
+
+
+def _run_rows(rows, runs_directory, page_directory, stop_after_row):
     for row in rows:
+        if stop_after_row:
+            print(f"results_page: stopped before {row.name} (SIGUSR1)", flush=True)
+            return 0
         directories = experiment_directories(row, runs_directory)
         curves = trial_progress(directories[-1]) if directories else {}
         if directories and finished(row, curves):

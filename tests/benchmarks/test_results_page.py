@@ -3,6 +3,7 @@ marking rows (running, resumed, outside the published figure) do what the page s
 import csv
 import json
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -208,6 +209,30 @@ def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, m
     sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
     assert [entry["action"] for entry in sittings] == ["start", "start", "restore"]
     assert sittings[2]["timestep_before"] == {"0": 11_000, "1": 11_000, "2": 11_000}
+
+
+def test_sigusr1_lets_the_running_row_finish_and_starts_no_further_row(tmp_path, monkeypatch):
+    launched = []
+
+    class FakeProcess:
+        def __init__(self, arguments):
+            launched.append(arguments)
+
+        def wait(self):
+            os.kill(os.getpid(), signal.SIGUSR1)  # arrives while the first row trains
+            return 0
+
+    monkeypatch.setattr(results_page.subprocess, "Popen", FakeProcess)
+    rows = [Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,)),
+            Row("SAC", "Walker2d-v5", 2_000, "tianshou", (2_000,))]
+    page = tmp_path / "page"
+    page.mkdir()
+    handler_before = signal.getsignal(signal.SIGUSR1)
+    assert results_page.run_rows(rows, str(tmp_path / "runs"), str(page)) == 0
+    assert len(launched) == 1 and "Hopper" in launched[0]
+    assert signal.getsignal(signal.SIGUSR1) == handler_before  # the runner's handler is gone
+    sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
+    assert [entry["row"] for entry in sittings] == [rows[0].name]
 
 
 def test_the_figures_trailing_mean_is_each_seed_s_last_five_evaluations():
