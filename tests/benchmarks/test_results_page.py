@@ -172,7 +172,9 @@ def test_the_committed_page_has_a_figure_for_each_task_with_a_csv():
             assert os.path.exists(os.path.join(page, f"{row.env}.png")), row.env
 
 
-def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, monkeypatch):
+def record_launches(monkeypatch, during_wait=lambda: None):
+    """Replaces the runner's Popen: each launch's arguments go to the returned list, and the
+    fake process calls ``during_wait`` while the runner waits on it, then exits 0."""
     launched = []
 
     class FakeProcess:
@@ -180,9 +182,15 @@ def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, m
             launched.append(arguments)
 
         def wait(self):
+            during_wait()
             return 0
 
     monkeypatch.setattr(results_page.subprocess, "Popen", FakeProcess)
+    return launched
+
+
+def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, monkeypatch):
+    launched = record_launches(monkeypatch)
     row = Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,))
     runs, page = tmp_path / "runs", tmp_path / "page"
     page.mkdir()
@@ -212,17 +220,8 @@ def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, m
 
 
 def test_sigusr1_lets_the_running_row_finish_and_starts_no_further_row(tmp_path, monkeypatch):
-    launched = []
-
-    class FakeProcess:
-        def __init__(self, arguments):
-            launched.append(arguments)
-
-        def wait(self):
-            os.kill(os.getpid(), signal.SIGUSR1)  # arrives while the first row trains
-            return 0
-
-    monkeypatch.setattr(results_page.subprocess, "Popen", FakeProcess)
+    # The signal arrives while the first row trains.
+    launched = record_launches(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGUSR1))
     rows = [Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,)),
             Row("SAC", "Walker2d-v5", 2_000, "tianshou", (2_000,))]
     page = tmp_path / "page"
