@@ -82,7 +82,7 @@ def kill_driver_after_checkpoints(tmp_path, name, flags, count):
         while len(glob.glob(pattern)) < count:
             assert driver.poll() is None, f"the run ended before {count} checkpoints"
             assert time.time() - start < 300, f"no {count} checkpoints within 300 s"
-            time.sleep(0.5)
+            time.sleep(0.1)
     finally:
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait()
@@ -92,8 +92,11 @@ def kill_driver_after_checkpoints(tmp_path, name, flags, count):
 
 @needs_namespaces
 def test_driver_killed_with_sigkill_then_restored_past_a_damaged_checkpoint(run_cli, tmp_path):
-    experiment_dir, killed_after = kill_driver_after_checkpoints(tmp_path, "killed",
-                                                                 run_flags(), 3)
+    # 10 ms of work per training step: the three epochs left after the third checkpoint take
+    # at least 3 s, so the kill lands mid-run (without it, tiny epochs could all finish
+    # between two polls and the restore would find a finished trial).
+    flags = [*run_flags(), "--set", "environment_params.training.step_delay=0.01"]
+    experiment_dir, killed_after = kill_driver_after_checkpoints(tmp_path, "killed", flags, 3)
     checkpoints = sorted(glob.glob(os.path.join(experiment_dir, "*", "checkpoint_*")))
 
     # No checkpoint of the trial verifies: one line, exit 2, nothing touched.
