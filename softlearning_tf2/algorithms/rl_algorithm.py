@@ -21,7 +21,9 @@ class RLAlgorithm:
     afterwards. Once the pool holds ``min_pool_size`` transitions, every
     ``train_every_n_steps``-th step runs ``n_train_repeat`` gradient updates, each on its own
     uniformly drawn batch. After each epoch, ``eval_n_episodes`` evaluation episodes run on the
-    evaluation environment (deterministic policy by default).
+    evaluation environment (deterministic policy by default); after the last epoch
+    ``final_eval_n_episodes`` of them (``None``: as many as after the others), so that the
+    run ends with a mean and a spread over episodes, not one episode's return.
 
     With ``fuse_train_repeats`` (the default), the ``n_train_repeat`` updates of one training
     point run in one compiled call over a stack of batches: the same updates, in the same
@@ -55,12 +57,14 @@ class RLAlgorithm:
                  initial_exploration_policy=None, diagnostics_seed=0, n_epochs=1000,
                  epoch_length=1000, n_train_repeat=1, train_every_n_steps=1,
                  n_initial_exploration_steps=0, min_pool_size=None, batch_size=256,
-                 eval_n_episodes=1, eval_deterministic=True, fuse_train_repeats=True,
-                 fuse_environment_steps=True, random_shift=0):
+                 eval_n_episodes=1, final_eval_n_episodes=None, eval_deterministic=True,
+                 fuse_train_repeats=True, fuse_environment_steps=True, random_shift=0):
         check_hyperparameters(
             n_epochs=n_epochs, epoch_length=epoch_length, n_train_repeat=n_train_repeat,
             train_every_n_steps=train_every_n_steps, batch_size=batch_size,
             eval_n_episodes=eval_n_episodes, min_pool_size=min_pool_size,
+            final_eval_n_episodes=(eval_n_episodes if final_eval_n_episodes is None
+                                   else final_eval_n_episodes),
             n_initial_exploration_steps=n_initial_exploration_steps,
             fuse_train_repeats=fuse_train_repeats, fuse_environment_steps=fuse_environment_steps,
             eval_deterministic=eval_deterministic)
@@ -81,6 +85,8 @@ class RLAlgorithm:
         self._batch_size = int(batch_size)
         self._min_pool_size = self._batch_size if min_pool_size is None else int(min_pool_size)
         self._eval_n_episodes = int(eval_n_episodes)
+        self._final_eval_n_episodes = int(eval_n_episodes if final_eval_n_episodes is None
+                                          else final_eval_n_episodes)
         self._eval_deterministic = bool(eval_deterministic)
         self._fuse_train_repeats = bool(fuse_train_repeats)
         # With vector and remote samplers (no path in progress here) the fused call stores and
@@ -400,7 +406,9 @@ class RLAlgorithm:
 
         start = time.perf_counter()
         evaluation_paths = evaluation_rollouts(
-            self._evaluation_environment, self._policy, self._eval_n_episodes,
+            self._evaluation_environment, self._policy,
+            (self._final_eval_n_episodes if self._epoch + 1 == self._n_epochs
+             else self._eval_n_episodes),
             self._sampler.max_path_length, deterministic=self._eval_deterministic)
         evaluation_time = time.perf_counter() - start
         self._epoch += 1

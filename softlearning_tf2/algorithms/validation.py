@@ -10,8 +10,8 @@ from numbers import Number
 POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_n_steps",
                      "batch_size", "target_update_interval", "value_n_particles",
                      "kernel_n_particles", "max_size", "max_path_length")
-NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes", "min_pool_size",
-                         "relabel_k")
+NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes",
+                         "final_eval_n_episodes", "min_pool_size", "relabel_k")
 POSITIVE_NUMBERS = ("policy_lr", "Q_lr", "alpha_lr", "V_lr", "initial_alpha")
 RULES = {
     "discount": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),

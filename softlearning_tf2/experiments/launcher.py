@@ -24,6 +24,8 @@ REPORTED_METRICS = {
     "algorithm/alpha": "alpha",
 }
 SUMMARY_FILE = "summary.json"
+EVALUATION_SPREAD = "evaluation/episode-reward-std"
+EVALUATION_EPISODES = "evaluation/episodes"
 
 
 class UsageError(Exception):
@@ -326,6 +328,8 @@ def summarize(experiment_path, results, variant_spec, metric, mode):
             "path": result.path,
             "config": {path: config.get(path) for path in search_paths},
             metric: metrics.get(metric),
+            EVALUATION_SPREAD: metrics.get(EVALUATION_SPREAD),
+            EVALUATION_EPISODES: metrics.get(EVALUATION_EPISODES),
             "timestep": metrics.get("timestep"),
             "epochs": metrics.get("training_iteration"),
             "status": "ERROR" if result.error else "OK",
@@ -341,10 +345,14 @@ def summarize(experiment_path, results, variant_spec, metric, mode):
         json.dump(summary, file, indent=2, default=str)
 
     print(f"\nsoftlearning: {len(trials)} trial(s) in {experiment_path}")
+    # The last evaluation's spread over its episodes (the last epoch runs
+    # final_eval_n_episodes of them), beside the ranked metric when that is the mean return.
+    spread = metric == "evaluation/episode-reward-mean"
     headers = ["trial", *[path.rsplit(".", 1)[-1] for path in search_paths], metric,
-               "timestep", "epochs", "status"]
+               *(["std (episodes)"] if spread else []), "timestep", "epochs", "status"]
     rows = [[trial["trial"], *[trial["config"].get(path) for path in search_paths],
-             trial[metric], trial["timestep"], trial["epochs"], trial["status"]]
+             trial[metric], *([_spread_cell(trial)] if spread else []), trial["timestep"],
+             trial["epochs"], trial["status"]]
             for trial in trials]
     print(format_table(headers, rows))
     if best:
@@ -362,6 +370,15 @@ def _error_line(error):
     """The last line of a (Ray-wrapped) exception: its type and message, no traceback."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__
+
+
+def _spread_cell(trial):
+    """``± 54.1 (10)``: the standard deviation of the last evaluation's returns and its
+    number of episodes."""
+    std, episodes = trial[EVALUATION_SPREAD], trial[EVALUATION_EPISODES]
+    if std is None or episodes is None:
+        return ""
+    return f"± {std:.4g} ({episodes})"
 
 
 def format_table(headers, rows):

@@ -25,6 +25,9 @@ TRAINING_LOOP_PARAMS = {
     "n_train_repeat": 1,
     "train_every_n_steps": 1,
     "eval_n_episodes": 1,
+    # The last epoch's evaluation: a mean and a spread to end the run with (Pendulum's
+    # returns vary by hundreds between episodes; one episode is no result to trust).
+    "final_eval_n_episodes": 10,
     "eval_deterministic": True,
     "fuse_train_repeats": True,
     "fuse_environment_steps": True,
@@ -304,6 +307,8 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     goal_task = not discrete and observations == "goal"
     if goal_task:
         algorithm_params["config"]["eval_n_episodes"] = GOAL_EVAL_EPISODES
+        algorithm_params["config"]["final_eval_n_episodes"] = max(
+            GOAL_EVAL_EPISODES, TRAINING_LOOP_PARAMS["final_eval_n_episodes"])
     if algorithm == "SQL" and discrete:
         algorithm_params["config"]["reward_scale"] = DISCRETE_SQL_REWARD_SCALES.get(domain, 1.0)
     elif algorithm == "SQL":

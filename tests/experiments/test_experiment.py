@@ -243,3 +243,24 @@ def test_saves_outside_a_trial_directory_stand_alone(tmp_path):
         assert loaded.pool.size == size and loaded.algorithm.epoch == size // 120
         np.testing.assert_array_equal(loaded.pool.last_n_batch(size)["actions"],
                                       experiment.pool.last_n_batch(240)["actions"][:size])
+
+
+def test_the_last_epoch_evaluates_final_eval_n_episodes():
+    """The run ends with a mean and a spread over several evaluation episodes; the other
+    epochs evaluate ``eval_n_episodes``."""
+    experiment = Experiment.from_defaults(
+        "SAC", domain="Pendulum", seed=0, n_epochs=3, epoch_length=40,
+        n_initial_exploration_steps=20, min_pool_size=20, batch_size=16,
+        eval_n_episodes=1, final_eval_n_episodes=4,
+        overrides={"policy_params.config.hidden_layer_sizes": [8],
+                   "Q_params.config.hidden_layer_sizes": [8],
+                   "sampler_params.config.max_path_length": 20})
+    results = experiment.train()
+    assert [result["evaluation/episodes"] for result in results] == [1, 1, 4]
+    last = results[-1]
+    # Four episodes from different starts: a spread, inside the returns' range.
+    assert last["evaluation/episode-reward-min"] < last["evaluation/episode-reward-max"]
+    assert 0 < last["evaluation/episode-reward-std"] <= (
+        last["evaluation/episode-reward-max"] - last["evaluation/episode-reward-min"])
+    with pytest.raises(ValueError, match="final_eval_n_episodes"):
+        Experiment.from_defaults("SAC", domain="Pendulum", final_eval_n_episodes=-1)

@@ -17,3 +17,14 @@ def test_progress_line_shows_timestep_of_total_evaluation_and_time_left():
 def test_durations_read_as_clock_times():
     assert (format_duration(59.6), format_duration(61), format_duration(3725)) == (
         "1:00", "1:01", "1:02:05")
+
+
+def test_an_evaluation_of_several_episodes_shows_their_spread():
+    line = progress_line("t", {"timestep": 10, "evaluation/episode-reward-mean": -235.04,
+                               "evaluation/episode-reward-std": 54.06,
+                               "evaluation/episodes": 10}, 10)
+    assert line == "t: timestep 10/10 (100%), eval return -235.0 ± 54.1 (std over 10 episodes)"
+    one = progress_line("t", {"timestep": 10, "evaluation/episode-reward-mean": -235.04,
+                              "evaluation/episode-reward-std": 0.0,
+                              "evaluation/episodes": 1}, 10)
+    assert one == "t: timestep 10/10 (100%), eval return -235.0"

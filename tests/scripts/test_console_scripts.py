@@ -85,6 +85,12 @@ def test_run_example_local_as_a_user_runs_it(tmp_path):
     # The terminal: one progress line per epoch, no start-up noise, no status tables.
     progress = [line for line in out.splitlines() if "timestep " in line and "/300" in line]
     assert len(progress) == 2 and "eval return" in progress[-1] and "left ~" in progress[0]
+    # The last epoch evaluates final_eval_n_episodes (10 by default): a mean and a spread.
+    assert "(std over 10 episodes)" in progress[-1] and "std over" not in progress[0]
+    header, = [line for line in out.splitlines() if line.startswith("trial  ")]
+    assert "evaluation/episode-reward-mean  std (episodes)" in header
+    row, = [line for line in out.splitlines() if line.startswith("id=")]
+    assert "± " in row and "(10)" in row, row
     noise = [line for line in (out + err).splitlines()
              if any(word in line for word in NOISE) or "pid=" in line]
     assert not noise, out + err
