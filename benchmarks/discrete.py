@@ -65,7 +65,7 @@ def run_ours(args, algorithm, seed, csv_path):
                                           trial_cpus=args.threads), args.overrides)
     config = variant["algorithm_params"]["config"]
     config.update(epoch_length=args.eval_every, n_epochs=-(-args.steps // args.eval_every),
-                  eval_n_episodes=args.eval_episodes)
+                  eval_n_episodes=args.eval_episodes, final_eval_n_episodes=args.eval_episodes)
     configure_tensorflow_threads(variant["run_params"])
     experiment = Experiment(variant)
     rows, evaluation_seconds, start = [], 0.0, time.perf_counter()

@@ -59,7 +59,7 @@ def build_variant(args, seed, configuration):
     variant = apply_overrides(variant, relabelling + args.overrides)
     variant["algorithm_params"]["config"].update(
         epoch_length=args.eval_every, n_epochs=args.steps // args.eval_every,
-        eval_n_episodes=args.eval_episodes)
+        eval_n_episodes=args.eval_episodes, final_eval_n_episodes=args.eval_episodes)
     return variant
 
 

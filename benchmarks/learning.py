@@ -92,7 +92,8 @@ def build_variant(args, seed):
     config = variant["algorithm_params"]["config"]
     total_steps = args.steps + warmup_steps(variant)
     config.update(n_epochs=-(-total_steps // config["epoch_length"]),
-                  eval_n_episodes=args.eval_episodes, n_train_repeat=args.fuse,
+                  eval_n_episodes=args.eval_episodes,
+                  final_eval_n_episodes=args.eval_episodes, n_train_repeat=args.fuse,
                   train_every_n_steps=args.fuse)
     return variant
 
