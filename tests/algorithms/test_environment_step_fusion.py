@@ -56,7 +56,7 @@ def test_one_call_per_step_equals_the_step_by_step_loop(name):
     assert fused._fuse_environment_steps and not plain._fuse_environment_steps
     assert fused.num_train_steps == plain.num_train_steps == fused.sampler.total_samples - 59
 
-    def same(a, b):
+    def same(a, b):  # the same ops on the same batches, shapes and noise in one process
         if name in TOLERANCES and np.issubdtype(np.asarray(a).dtype, np.floating):
             np.testing.assert_allclose(a, b, **TOLERANCES[name])
         else:

@@ -149,6 +149,7 @@ def test_target_update_interval():
     Q_weights = sac.Qs[0].get_weights()
     assert not all(np.allclose(a, b) for a, b in zip(Q_weights, sac.Q_targets[0].get_weights()))
     sac._update(fixed_batch())
+    # tau = 1: 1 * w + 0 * w_target is w, bit for bit.
     for a, b in zip(sac.Qs[0].get_weights(), sac.Q_targets[0].get_weights()):
         np.testing.assert_array_equal(a, b)
 

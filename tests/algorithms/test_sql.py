@@ -135,6 +135,7 @@ def test_hard_target_copies_are_expressible():
     sql = make_sql(tau=1.0, target_update_interval=3)
     for step in range(1, 4):
         sql._update(fixed_batch(seed=step))
+        # tau = 1: 1 * w + 0 * w_target is w, bit for bit.
         same = all(np.array_equal(a, b) for a, b in zip(sql.Qs[0].get_weights(),
                                                          sql.Q_targets[0].get_weights()))
         assert same == (step == 3)

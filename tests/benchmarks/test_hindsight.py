@@ -28,6 +28,7 @@ def test_a_cut_off_seed_continues_from_its_newest_checkpoint(tmp_path):
         assert json.load(file)["resumed_from"].endswith("checkpoint_000001")
     mine, theirs = (summary["configurations"]["future"] for summary in (resumed, straight))
     assert mine["environment_steps"] == theirs["environment_steps"] == [100, 200]
+    # The resumed run is the straight one's, in this process on the same batches: bit for bit.
     np.testing.assert_array_equal(mine["mean"], theirs["mean"])
     assert (tmp_path / "b" / "GoalPoint-Reach-v0" / "success.png").stat().st_size > 0
 

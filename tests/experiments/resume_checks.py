@@ -12,6 +12,7 @@ def save_restore_and_compare(experiment, checkpoint_dir):
     expected = experiment.train(1)[0]
     restored = Experiment.load(str(checkpoint_dir))
     actual = restored.train(1)[0]
+    # A resumed run against the straight one, in this process on the same batches: bit for bit.
     for key, value in expected.items():
         if not key.startswith("times/"):
             same = actual[key] == value or (np.isnan(actual[key]) and np.isnan(value))

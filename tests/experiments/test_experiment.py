@@ -167,6 +167,8 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm, do
     arrays, data, pool = all_state(straight)
     resumed_arrays, resumed_data, resumed_pool = all_state(resumed)
     assert arrays.keys() == resumed_arrays.keys()
+    # The same updates on the same batches and shapes, by this package in this environment
+    # (the child process too): bit for bit.
     for key in arrays:
         np.testing.assert_array_equal(arrays[key], resumed_arrays[key], err_msg=key)
     assert resumed_data["sampler"] == data["sampler"]
@@ -206,7 +208,7 @@ def test_diagnostics_do_not_change_training(algorithm):
         observed.train_epoch()
     arrays, _, pool = all_state(plain)
     observed_arrays, _, observed_pool = all_state(observed)
-    for key in arrays:
+    for key in arrays:  # two runs with one seed in one process: bit for bit
         np.testing.assert_array_equal(arrays[key], observed_arrays[key], err_msg=key)
     np.testing.assert_array_equal(pool["transitions"]["actions"],
                                   observed_pool["transitions"]["actions"])
@@ -224,6 +226,7 @@ def test_python_api_builds_trains_saves_loads_and_acts(tmp_path):
     experiment.save(str(tmp_path / "checkpoint_000002"))
     loaded = Experiment.load(str(tmp_path / "checkpoint_000002"))
     observation = np.array([1.0, 0.0, 0.5], np.float32)
+    # The same weights and the same computation on one observation, in this process.
     np.testing.assert_array_equal(loaded.act(observation), experiment.act(observation))
     normalized = experiment.policy.action(observation, deterministic=True)
     np.testing.assert_allclose(experiment.act(observation), 2.0 * normalized)  # torque bounds

@@ -73,4 +73,4 @@ def test_sampled_policy_gradient_is_reproducible(problem):
     mdp, _ = problem
     runs = [maxent_policy_gradient(mdp.transitions, mdp.rewards, DISCOUNT, TEMPERATURE,
                                    num_iterations=20, exact=False, seed=3) for _ in range(2)]
-    np.testing.assert_array_equal(runs[0], runs[1])
+    np.testing.assert_array_equal(runs[0], runs[1])  # one seed, the same numpy computation

@@ -168,7 +168,7 @@ def test_twin_targets_share_one_target_encoder_that_polyak_moves_once():
     assert len(target_shared) == len(encoding.shared_variables())
     assert not {id(v) for v in target_shared} & {id(v) for v in encoding.shared_variables()}
     batch, actions = observations(), tf.zeros((8, 2))
-    for Q, target in zip(Qs, targets):
+    for Q, target in zip(Qs, targets):  # clones: the same layers, copied weights, one batch
         np.testing.assert_array_equal(Q([batch, actions]), target([batch, actions]))
     for variable in encoding.shared_variables():
         variable.assign_add(tf.ones_like(variable))

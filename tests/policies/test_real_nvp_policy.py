@@ -107,6 +107,7 @@ def test_latent_space_policy_maps_latents_both_ways():
     moderate = np.all(np.abs(actions.numpy()) < 0.99, axis=1)
     recovered = policy.latents_of_actions(observations, actions).numpy()
     np.testing.assert_allclose(recovered[moderate], latents.numpy()[moderate], atol=2e-3)
+    # actions_from_latents is actions_from_noise: the same ops on the same tensors.
     np.testing.assert_array_equal(actions.numpy(),
                                   policy.actions_from_noise(observations, latents).numpy())
 
@@ -114,6 +115,7 @@ def test_latent_space_policy_maps_latents_both_ways():
 def test_weights_round_trip_and_same_seed_same_policy():
     first, second = make_policy(seed=7), make_policy(seed=7)
     observations = tf.random.stateless_normal((4, 3), seed=[5, 1])
+    # Equal weights, the same eager ops on the same batch in one process: bit for bit.
     np.testing.assert_array_equal(first.deterministic_actions(observations).numpy(),
                                   second.deterministic_actions(observations).numpy())
     other = make_policy(seed=8)

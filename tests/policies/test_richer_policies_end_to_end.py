@@ -87,6 +87,7 @@ def test_export_acts_like_the_trained_policy(exports, case):
     first, second = outputs["sample_a"], outputs["sample_b"]
     assert first.shape == (23, 2) and np.all(np.abs(first) <= 1.0)
     assert not np.allclose(first, second)
+    # Reseeded: one signature, the same inputs, shapes and noise in one process: bit for bit.
     np.testing.assert_array_equal(outputs["seeded_a"], outputs["seeded_b"])
     if policy.has_log_prob:
         assert export["signatures"] == ["log_prob", "sample", "serving_default"]

@@ -51,6 +51,7 @@ def test_environment_i_is_seeded_with_seed_plus_i():
 def test_async_vector_environments_give_the_sync_transitions():
     _, sync_pool = vector_run(2 * 25, 2, 20, mode="sync")
     _, async_pool = vector_run(2 * 25, 2, 20, mode="async")
+    # The same numpy Pendulum steps (in worker processes for async) on this policy's actions.
     for name in ("observations", "actions", "rewards", "next_observations"):
         np.testing.assert_array_equal(sync_pool.fields[name][:50], async_pool.fields[name][:50])
 
@@ -129,6 +130,7 @@ def test_the_fused_call_stores_and_trains_as_the_separate_calls_do():
         experiment.close()
     (fused_weights, fused_pool, fused_updates), (weights, pool, updates) = results
     assert fused_updates == updates == 91
+    # The same updates on the same batches and shapes in one process: bit for bit.
     for a, b in zip(fused_weights, weights):
         np.testing.assert_array_equal(a, b)
     for name in ("observations", "actions", "rewards"):

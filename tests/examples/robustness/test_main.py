@@ -35,7 +35,8 @@ def test_quick_run_then_evaluation_alone(tmp_path):
     assert not os.path.exists(tmp_path / "alone" / "checkpoints")
     assert sorted(os.listdir(os.path.dirname(checkpoint))) == before
     assert {row[1] for row in alone} == {training[0]["setting"]}
-    # Deterministic policy, seeded episodes: the same numbers as in the first run.
+    # Deterministic policy, seeded episodes, the same checkpoint evaluated by the same code in
+    # this process: the same numbers as in the first run.
     first = [(row["perturbation"], float(row["strength"]), float(row["return_mean"]))
              for row in rows if row["setting"] == training[0]["setting"]]
     assert [(row[3], row[4], row[5]) for row in alone] == first
