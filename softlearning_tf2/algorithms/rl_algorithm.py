@@ -59,12 +59,13 @@ class RLAlgorithm:
                  n_initial_exploration_steps=0, min_pool_size=None, batch_size=256,
                  eval_n_episodes=1, final_eval_n_episodes=None, eval_deterministic=True,
                  fuse_train_repeats=True, fuse_environment_steps=True, random_shift=0):
+        if final_eval_n_episodes is None:
+            final_eval_n_episodes = eval_n_episodes
         check_hyperparameters(
             n_epochs=n_epochs, epoch_length=epoch_length, n_train_repeat=n_train_repeat,
             train_every_n_steps=train_every_n_steps, batch_size=batch_size,
             eval_n_episodes=eval_n_episodes, min_pool_size=min_pool_size,
-            final_eval_n_episodes=(eval_n_episodes if final_eval_n_episodes is None
-                                   else final_eval_n_episodes),
+            final_eval_n_episodes=final_eval_n_episodes,
             n_initial_exploration_steps=n_initial_exploration_steps,
             fuse_train_repeats=fuse_train_repeats, fuse_environment_steps=fuse_environment_steps,
             eval_deterministic=eval_deterministic)
@@ -85,8 +86,7 @@ class RLAlgorithm:
         self._batch_size = int(batch_size)
         self._min_pool_size = self._batch_size if min_pool_size is None else int(min_pool_size)
         self._eval_n_episodes = int(eval_n_episodes)
-        self._final_eval_n_episodes = int(eval_n_episodes if final_eval_n_episodes is None
-                                          else final_eval_n_episodes)
+        self._final_eval_n_episodes = int(final_eval_n_episodes)
         self._eval_deterministic = bool(eval_deterministic)
         self._fuse_train_repeats = bool(fuse_train_repeats)
         # With vector and remote samplers (no path in progress here) the fused call stores and
