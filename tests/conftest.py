@@ -21,6 +21,21 @@ if PROJECT_ROOT not in sys.path:
     sys.path.insert(0, PROJECT_ROOT)
 
 
+def pytest_configure(config):
+    """``SOFTLEARNING_TEST_INTRA_OP_THREADS=N`` runs this process's TensorFlow ops on N threads
+    each, to check the suite under another kernel split (benchmarks/README.md, issue 32). One
+    op right after fixes the setting: TensorFlow's thread pools start with the first op, and an
+    Experiment built later cannot change them. CLI processes and Ray trials keep their own
+    ``run_params`` threads."""
+    threads = os.environ.get("SOFTLEARNING_TEST_INTRA_OP_THREADS")
+    if threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+        tf.constant(0.0) + 0.0
+        assert tf.config.threading.get_intra_op_parallelism_threads() == int(threads)
+
+
 @pytest.fixture(scope="session")
 def local_ray():
     """One local Ray instance (2 CPUs, every server on 127.0.0.1) for the whole session:
