@@ -61,6 +61,9 @@ def run_cli(local_ray, capfd, monkeypatch):
 
     def run(*args):
         code = console_scripts.main([str(arg) for arg in args])
+        # Whatever the command printed is in the captured files before they are read.
+        sys.stdout.flush()
+        sys.stderr.flush()
         captured = capfd.readouterr()
         return code, captured.out, captured.err
     return run
