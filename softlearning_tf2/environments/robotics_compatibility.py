@@ -6,7 +6,8 @@ Its joint helpers (``gymnasium_robotics.utils.mujoco_utils``: ``set_joint_qpos``
 enum on the left, and MuJoCo 3.17's pybind11 enum says a numpy int32 is never equal to it
 (``mjJNT_SLIDE == np.int32(2)`` is False while ``np.int32(2) == mjJNT_SLIDE`` is True), so
 every hinge or slide joint fails the assertion and ``FetchReach-v4`` cannot reset: the bare
-``AssertionError`` noted in ../shared/reference/README.md.
+``AssertionError`` that FetchReach-v4 raises on make/reset with these versions (seen here;
+requirements.txt notes it beside the gymnasium-robotics pin).
 
 ``patch_joint_helpers(mujoco_utils)`` replaces the four helpers with versions that compare
 integers. They read and write the same slices of ``qpos`` / ``qvel`` (a ball joint's velocity
