@@ -69,7 +69,8 @@ def test_sac_trains_on_dm_control_pixels_through_the_python_api(tmp_path):
     experiment = Experiment.from_defaults(
         "SAC", universe="dm_control", domain="cartpole", pixels=True, seed=0, n_epochs=2,
         epoch_length=10, n_initial_exploration_steps=10, min_pool_size=10, batch_size=8,
-        max_size=100, overrides={"observation_params.preprocessors.pixels.config.conv_filters":
+        max_size=100, final_eval_n_episodes=1,  # what is tested is training, not evaluation
+        overrides={"observation_params.preprocessors.pixels.config.conv_filters":
                                  [8, 8, 8]})
     assert experiment.training_environment.observation_layout == {
         "pixels": ((84, 84, 9), "uint8")}

@@ -29,7 +29,7 @@ def pixel_point(algorithm="SAC", **overrides):
     return Experiment.from_defaults(
         algorithm, domain="PixelPoint", seed=0, n_epochs=3, epoch_length=50,
         n_initial_exploration_steps=50, min_pool_size=50, batch_size=16, max_size=500,
-        overrides={"observation_params.random_shift": 2,
+        final_eval_n_episodes=1, overrides={"observation_params.random_shift": 2,
                    "observation_params.preprocessors": {"pixels": SMALL_CONVNET},
                    **overrides})
 

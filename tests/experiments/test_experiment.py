@@ -12,12 +12,11 @@ import pytest
 from softlearning_tf2.checkpoints import CheckpointError, to_arrays
 from softlearning_tf2.experiments.experiment import Experiment
 from softlearning_tf2.experiments.variants import apply_overrides, get_variant
+from tests.conftest import PROJECT_ROOT
 
 # Whole experiments: environments, pool, sampler, algorithm and checkpoint files together.
 pytestmark = pytest.mark.integration
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
 TINY = [
     "algorithm_params.config.n_epochs=2",
     "algorithm_params.config.epoch_length=120",
@@ -27,6 +26,7 @@ TINY = [
     "policy_params.config.hidden_layer_sizes=[16,16]",
     "Q_params.config.hidden_layer_sizes=[16,16]",
     "replay_pool_params.config.max_size=1000",
+    "algorithm_params.config.final_eval_n_episodes=1",
 ]
 
 

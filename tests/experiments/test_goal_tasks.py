@@ -16,7 +16,7 @@ def goal_point(algorithm="SAC", **overrides):
     return Experiment.from_defaults(
         algorithm, domain="GoalPoint", seed=0, n_epochs=4, epoch_length=50,
         n_initial_exploration_steps=50, min_pool_size=50, batch_size=16, max_size=1000,
-        eval_n_episodes=3, overrides={"policy_params.config.hidden_layer_sizes": [16, 16],
+        eval_n_episodes=3, final_eval_n_episodes=3, overrides={"policy_params.config.hidden_layer_sizes": [16, 16],
                                       "Q_params.config.hidden_layer_sizes": [16, 16],
                                       **overrides})
 

@@ -12,7 +12,7 @@ from softlearning_tf2.experiments.experiment import Experiment
 pytestmark = pytest.mark.integration
 
 SMALL = dict(n_epochs=2, epoch_length=100, n_initial_exploration_steps=60, min_pool_size=60,
-             batch_size=32)
+             batch_size=32, final_eval_n_episodes=1)
 
 
 def remote_experiment(num_workers=2, asynchronous=False, **sampler_config):

@@ -1,6 +1,11 @@
 """Runs a command against a two-node Ray cluster that lives on 127.0.0.1 only.
 
-    unshare --net --pid --fork --mount-proc python loopback_cluster.py PORT COMMAND...
+    unshare --net --pid --fork --mount-proc python loopback_cluster.py PORT COMMAND... \
+        [--and-then COMMAND...]...
+
+Commands separated by ``--and-then`` run one after another on the same cluster (one cluster
+start for several drivers); after each, a line ``loopback cluster: command I exited RC``. The
+exit status is the first non-zero one.
 
 Meant to run as PID 1 of fresh network and PID namespaces: the namespace has no interface but
 loopback, so no Ray process can reach (or advertise) any other address, and every process
@@ -49,6 +54,16 @@ def stop(process):
             process.wait()
 
 
+def split_commands(arguments, separator="--and-then"):
+    commands = [[]]
+    for argument in arguments:
+        if argument == separator:
+            commands.append([])
+        else:
+            commands[-1].append(argument)
+    return commands
+
+
 def main():
     port, command = sys.argv[1], sys.argv[2:]
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
@@ -77,7 +92,11 @@ def main():
                 return 3
             time.sleep(0.5)
         print(f"loopback cluster: 2 nodes up at {address}", flush=True)
-        return subprocess.run(command).returncode
+        codes = []
+        for index, each in enumerate(split_commands(command)):
+            codes.append(subprocess.run(each).returncode)
+            print(f"loopback cluster: command {index} exited {codes[-1]}", flush=True)
+        return next((code for code in codes if code), 0)
     finally:
         for process in reversed(nodes):
             stop(process)

@@ -32,7 +32,8 @@ def run_flags(epochs=EPOCHS):
             "--set", "policy_params.config.hidden_layer_sizes=[32,32]",
             "--set", "Q_params.config.hidden_layer_sizes=[32,32]",
             "--set", "replay_pool_params.config.max_size=5000",
-            "--set", f"sampler_params.config.max_path_length={EPOCH_LENGTH}"]
+            "--set", f"sampler_params.config.max_path_length={EPOCH_LENGTH}",
+            "--set", "algorithm_params.config.final_eval_n_episodes=1"]
 needs_namespaces = pytest.mark.skipif(
     subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount-proc", "true"],
                    capture_output=True).returncode != 0,

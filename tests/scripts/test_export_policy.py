@@ -9,8 +9,7 @@ import pytest
 
 from softlearning_tf2.scripts import export_policy
 from tests.policies.test_export import make_checkpoint
-
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.conftest import PROJECT_ROOT
 
 
 def snapshot(root):

@@ -11,8 +11,8 @@ import pytest
 from softlearning_tf2.policies.export import export_policy
 from softlearning_tf2.scripts import simulate_policy
 from tests.policies.test_export import make_checkpoint
+from tests.conftest import PROJECT_ROOT
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EPISODE = re.compile(r"^episode (\d+): return (\S+), length (\d+)$")
 SUMMARY = re.compile(r"^mean return (\S+) .*mean length (\S+) over (\d+) episodes$")
 HALF_CHEETAH_RUN = ["algorithm_params.config.epoch_length=40",
