@@ -27,6 +27,8 @@ import os
 import resource
 import time
 
+from softlearning_tf2.experiments.variants import ALGORITHMS
+
 # Tianshou SAC, 10 seeds, mean evaluation return (MuJoCo v3 tasks), by environment steps after
 # its 10k-step random warm-up (its trainer counts from there).
 PUBLISHED = {
@@ -47,15 +49,17 @@ PRESETS = {
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--algorithm", default="SAC", choices=("SAC", "SACV", "SQL"))
+    parser.add_argument("--algorithm", default="SAC", choices=ALGORITHMS)
     parser.add_argument("--env", default="HalfCheetah-v5")
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0,
                         help="seeds first-seed, first-seed + 1, ... (more seeds of a run)")
     parser.add_argument("--eval-episodes", type=int, default=3)
-    parser.add_argument("--fuse", type=int, default=1,
-                        help="updates per compiled call (train_every_n_steps = n_train_repeat)")
+    parser.add_argument("--fuse", type=int, default=None,
+                        help="K updates fused into one compiled call every K steps "
+                             "(train_every_n_steps = n_train_repeat = K); default: the "
+                             "variant's own")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--preset", default="reference", choices=sorted(PRESETS),
@@ -93,8 +97,9 @@ def build_variant(args, seed):
     total_steps = args.steps + warmup_steps(variant)
     config.update(n_epochs=-(-total_steps // config["epoch_length"]),
                   eval_n_episodes=args.eval_episodes,
-                  final_eval_n_episodes=args.eval_episodes, n_train_repeat=args.fuse,
-                  train_every_n_steps=args.fuse)
+                  final_eval_n_episodes=args.eval_episodes)
+    if args.fuse is not None:
+        config.update(n_train_repeat=args.fuse, train_every_n_steps=args.fuse)
     return variant
 
 

@@ -6,8 +6,9 @@ Builds the experiment from the development example's default variant (SAC: 256x2
 batch 256; SQL: 128x128, batch 128), fills the pool with ``--warmup`` uniformly random steps,
 then measures
 
-* the training loop: ``--steps`` environment steps with one update per step on average
-  (``--fuse K``: K updates fused into one compiled call every K steps; 1 = the plain loop),
+* the training loop: ``--steps`` environment steps with the variant's updates per step (one
+  for SAC and TQC, G = 20 for REDQ and DroQ, fused into one compiled call per step; ``--fuse
+  K``: K updates fused into one compiled call every K steps instead; 1 = the plain loop),
 * the update alone on pre-drawn batches, in the same fused or plain form (updates_per_s),
 * the roofline: TensorFlow's fp32 matmul rate at the networks' shapes with every core busy
   (one independent chain of matmuls per core), divided by the FLOPs of one update counted
@@ -31,15 +32,19 @@ import time
 
 from tqdm import tqdm
 
+from softlearning_tf2.experiments.variants import ALGORITHMS
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--algorithm", default="SAC", choices=("SAC", "SACV", "SQL"))
+    parser.add_argument("--algorithm", default="SAC", choices=ALGORITHMS)
     parser.add_argument("--env", default="HalfCheetah-v5", help="gymnasium id DOMAIN-TASK")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=1000)
-    parser.add_argument("--fuse", type=int, default=1,
-                        help="updates per compiled call (train_every_n_steps = n_train_repeat)")
+    parser.add_argument("--fuse", type=int, default=None,
+                        help="K updates fused into one compiled call every K steps "
+                             "(train_every_n_steps = n_train_repeat = K); default: the "
+                             "variant's own (1 for SAC, G = 20 per step for REDQ and DroQ)")
     parser.add_argument("--threads", type=int, default=2,
                         help="CPUs of the trial; the variant derives TF's thread pools from it")
     parser.add_argument("--intra-op-threads", type=int, default=None,
@@ -103,13 +108,14 @@ def dense_flops(rows, layer_sizes):
 
 
 def flops_per_update(algorithm, config, policy_hidden, Q_hidden, observation_size,
-                     action_size):
+                     action_size, Q_config=None):
     """FLOPs of one update from the layer sizes; a backward pass costs two forward passes.
 
     Input-gradient-only passes (the actor loss through Q, the SVGD score) count one extra
     forward pass: they need no weight gradients.
     """
     batch = config["batch_size"]
+    Q_config = Q_config or {}
     Q_layers = [observation_size + action_size, *Q_hidden, 1]
     if algorithm == "SQL":
         policy_layers = [observation_size + action_size, *policy_hidden, action_size]
@@ -120,13 +126,16 @@ def flops_per_update(algorithm, config, policy_hidden, Q_hidden, observation_siz
                 + 3 * dense_flops(batch * particles, policy_layers)  # sampler fwd + bwd
                 + 2 * dense_flops(batch * fixed, Q_layers))  # score of the fixed particles
     policy_layers = [observation_size, *policy_hidden, 2 * action_size]
-    num_Qs = 2
+    num_Qs = Q_config.get("n_critics", 2)
+    Q_layers[-1] = Q_config.get("n_quantiles", 1)
+    # The policy and temperature step runs on every policy_update_interval-th update only.
+    policy_share = 1.0 / config.get("policy_update_interval", 1)
     flops = (dense_flops(batch, policy_layers)  # a' for the target
              + num_Qs * 3 * dense_flops(batch, Q_layers)  # Q regression
-             + 3 * dense_flops(batch, policy_layers)  # policy forward + backward
-             + num_Qs * 2 * dense_flops(batch, Q_layers))  # Q(s, a~) with input gradients
-    if algorithm == "SAC":
-        flops += num_Qs * dense_flops(batch, Q_layers)  # target Qs at s'
+             + policy_share * (3 * dense_flops(batch, policy_layers)  # policy fwd + bwd
+                               + num_Qs * 2 * dense_flops(batch, Q_layers)))  # Q(s, a~), input grads
+    if algorithm != "SACV":  # target Qs at s': REDQ's subset, the others all of them
+        flops += config.get("subset_size", num_Qs) * dense_flops(batch, Q_layers)
     else:  # SACV: V target from a fresh sample, V regression, target V at s'
         V_layers = [observation_size, *Q_hidden, 1]
         flops += (dense_flops(batch, policy_layers) + num_Qs * dense_flops(batch, Q_layers)
@@ -175,8 +184,9 @@ def build_experiment(args):
                                           trial_cpus=args.threads), args.overrides)
     config = variant["algorithm_params"]["config"]
     config.update(n_initial_exploration_steps=args.warmup, min_pool_size=args.warmup,
-                  n_train_repeat=args.fuse, train_every_n_steps=args.fuse,
                   fuse_train_repeats=True)
+    if args.fuse is not None:
+        config.update(n_train_repeat=args.fuse, train_every_n_steps=args.fuse)
     for key, value in (("tf_intra_op_threads", args.intra_op_threads),
                        ("tf_inter_op_threads", args.inter_op_threads)):
         if value is not None:
@@ -204,7 +214,8 @@ def main(argv=None):
     variant, experiment = build_experiment(args)
     algorithm = experiment.algorithm
     algorithm.train_steps(args.warmup)  # random actions; the first update compiles here
-    algorithm.train_steps(2 * args.fuse)  # and the acting function here
+    repeat, every = algorithm._n_train_repeat, algorithm._train_every_n_steps
+    algorithm.train_steps(2 * every)  # and the acting function here
 
     phase_seconds = instrument_phases(algorithm) if args.phases else None
     start = time.perf_counter()
@@ -212,12 +223,12 @@ def main(argv=None):
     loop_wall = time.perf_counter() - start
     phase_seconds = dict(phase_seconds) if phase_seconds is not None else None  # the loop's
 
-    calls = max(1, args.steps // (4 * args.fuse))
+    calls = max(1, args.steps // (4 * every))
     if algorithm._fuse_environment_steps:  # the step graph without storing or acting
         update = algorithm._environment_step_function(store=False, train=True, act=False)
         feeds = [() for _ in range(calls)]
-    elif args.fuse > 1:
-        feeds = [(algorithm._stacked_training_batches(args.fuse),) for _ in range(calls)]
+    elif repeat > 1:
+        feeds = [(algorithm._stacked_training_batches(repeat),) for _ in range(calls)]
         update = algorithm._fused_update
     else:
         feeds = [(algorithm._training_batch(),) for _ in range(calls)]
@@ -227,14 +238,14 @@ def main(argv=None):
     for feed in feeds:
         outputs = update(*feed)
     tf.nest.flatten(outputs)[0].numpy()
-    updates_per_s = calls * args.fuse / (time.perf_counter() - start)
+    updates_per_s = calls * repeat / (time.perf_counter() - start)
 
     observation_size = experiment.training_environment.observation_size
     action_size = experiment.training_environment.action_size
     flops = flops_per_update(args.algorithm, variant["algorithm_params"]["config"],
                              variant["policy_params"]["config"]["hidden_layer_sizes"],
                              variant["Q_params"]["config"]["hidden_layer_sizes"],
-                             observation_size, action_size)
+                             observation_size, action_size, variant["Q_params"]["config"])
     width = variant["Q_params"]["config"]["hidden_layer_sizes"][0]
     batch_size = variant["algorithm_params"]["config"]["batch_size"]
     single_chain_gflops = matmul_gflops(batch_size, width)
@@ -246,6 +257,8 @@ def main(argv=None):
         "algorithm": args.algorithm,
         "env": args.env,
         "fuse": args.fuse,
+        "n_train_repeat": repeat,
+        "train_every_n_steps": every,
         "overrides": args.overrides,
         "threads": args.threads,
         "intra_op_threads": variant["run_params"]["tf_intra_op_threads"],
@@ -266,7 +279,8 @@ def main(argv=None):
     }
     if phase_seconds is not None:
         figures["phase_ms_per_step"] = phase_breakdown(phase_seconds, loop_wall, args.steps)
-    print(f"{args.algorithm} on {args.env} (fuse {args.fuse}): {figures['env_steps_per_s']} "
+    print(f"{args.algorithm} on {args.env} ({repeat} updates every {every} steps): "
+          f"{figures['env_steps_per_s']} "
           f"env steps/s in the training loop ({figures['sample_s']} s sampling, "
           f"{figures['train_s']} s updates); {figures['updates_per_s']} updates/s alone = "
           f"{figures['roofline_fraction']:.0%} of the roofline {figures['roofline_updates_per_s']}"

@@ -3,7 +3,8 @@ variants with it before anything heavy is imported)."""
 import numpy as np
 
 DISCRETE_COUNTERPARTS_HELP = ("--algorithm SAC and SQL choose DiscreteSAC / DiscreteSQL for "
-                              "Discrete actions; SACV has no discrete version")
+                              "Discrete actions; SACV, TQC, REDQ and DroQ have no discrete "
+                              "version")
 
 # Discrete SAC's default target entropy, as a fraction of the maximum entropy log|A|. The
 # paper's 0.98 log|A| (arXiv:1910.07207) asks for an almost uniform policy: alpha stays high,

@@ -89,19 +89,29 @@ def clone_as_target(model):
     return clone_sharing([model])[0]
 
 
-def continuous_Q_values(Q, observations, actions):
-    """Q(s, a), [batch], of a Q model called as ``Q([observations, actions])``."""
-    return Q([observations, actions])[:, 0]
+def continuous_Q_values(Q, observations, actions, training=False):
+    """Q(s, a), [batch], of a Q model called as ``Q([observations, actions])``.
+
+    ``training``: the Keras training mode; the updates evaluate their Q functions with it on
+    (DroQ's dropout masks), diagnostics with it off. A plain MLP computes the same either way.
+    """
+    return Q([observations, actions], training=training)[:, 0]
 
 
-def discrete_Q_values(Q, observations, actions):
+def discrete_Q_values(Q, observations, actions, training=False):
     """Q(s, a), [batch], of a model with one output per action, at int32 action indices."""
-    return tf.gather(Q(observations), actions, axis=1, batch_dims=1)
+    return tf.gather(Q(observations, training=training), actions, axis=1, batch_dims=1)
+
+
+def squared_error_loss(Q_values, Q_target):
+    """0.5 * mean((Q(s, a) - y)^2): the soft Q loss (arXiv:1812.05905 Eq. 5)."""
+    return 0.5 * tf.reduce_mean(tf.square(Q_values - Q_target))
 
 
 def Q_regression_step(Qs, variable_groups, observations, actions, Q_target,
-                      Q_values_at=continuous_Q_values):
-    """One Adam step on the sum over Q functions of 0.5 * mean((Q_i(s, a) - Q_target)^2).
+                      Q_values_at=continuous_Q_values, Q_loss=squared_error_loss):
+    """One Adam step on the sum over Q functions of 0.5 * mean((Q_i(s, a) - Q_target)^2)
+    (``Q_loss(Q_values, Q_target)`` replaces that loss: TQC's quantile Huber loss).
 
     ``variable_groups``: ``[(optimizer, variables), ...]``, a partition of the Q functions'
     variables: one group per Q function, and one more for an encoder they share (its gradient
@@ -111,8 +121,8 @@ def Q_regression_step(Qs, variable_groups, observations, actions, Q_target,
     """
     group_variables = [variables for _, variables in variable_groups]
     with tf.GradientTape() as tape, shared_features_once(Qs):
-        Q_values = [Q_values_at(Q, observations, actions) for Q in Qs]
-        Q_losses = [0.5 * tf.reduce_mean(tf.square(Q_value - Q_target)) for Q_value in Q_values]
+        Q_values = [Q_values_at(Q, observations, actions, training=True) for Q in Qs]
+        Q_losses = [Q_loss(Q_value, Q_target) for Q_value in Q_values]
         total_Q_loss = tf.add_n(Q_losses)  # each head's gradient is its own loss's
     gradients = tape.gradient(total_Q_loss, group_variables)
     for (optimizer, variables), group_gradients in zip(variable_groups, gradients):
@@ -138,10 +148,17 @@ def partition_shared(models):
     return own, shared
 
 
-def min_Q(Qs, observations, actions):
+def min_Q(Qs, observations, actions, training=False):
     """min_i Q_i(s, a), [batch]: the pessimistic estimate of clipped double-Q."""
     with shared_features_once(Qs):
-        return tf.reduce_min([Q([observations, actions])[:, 0] for Q in Qs], axis=0)
+        return tf.reduce_min([Q([observations, actions], training=training)[:, 0] for Q in Qs],
+                             axis=0)
+
+
+def mean_Q(Qs, observations, actions, training=False):
+    """mean_i Q_i(s, a), [batch]: what REDQ's policy maximizes (arXiv:2101.05982 Eq. 2)."""
+    return tf.reduce_mean([Q([observations, actions], training=training)[:, 0] for Q in Qs],
+                          axis=0)
 
 
 def policy_models(policy):
@@ -149,28 +166,34 @@ def policy_models(policy):
     return [value for value in vars(policy).values() if isinstance(value, keras.Model)]
 
 
-def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha):
+def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha, Q_estimate=None):
     """One Adam step on J_pi = mean(alpha log pi(a~|s) - min_i Q_i(s, a~)),
     a~ = tanh(shift(s) + scale(s) eps) (arXiv:1812.05905 Eqs. 7-8; arXiv:1801.01290 Eq. 12).
 
     Alpha is a constant here. Returns the loss and log pi(a~|s) (for the temperature step).
+    ``Q_estimate(observations, actions) -> [batch]`` replaces min_i Q_i where an algorithm
+    maximizes another estimate (REDQ's ensemble mean, TQC's mean over atoms); the Q functions
+    are evaluated in training mode, as in every update.
 
     A policy with ``component_samples`` (``GMMPolicy``) gives one reparameterized action per
     mixture component and the components' weights: the loss is then the exact expectation over
     components, mean_s sum_k w_k(s) (alpha log pi(a~_k|s) - min_i Q_i(s, a~_k)), and the log
     pi returned is sum_k w_k log pi(a~_k|s) per state.
     """
+    if Q_estimate is None:
+        def Q_estimate(observations, actions):
+            return min_Q(Qs, observations, actions, training=True)
     if hasattr(policy, "component_samples"):
-        return _mixture_policy_step(policy, Qs, optimizer, observations, alpha)
+        return _mixture_policy_step(policy, Q_estimate, optimizer, observations, alpha)
     with tf.GradientTape() as tape, shared_features_once([*Qs, *policy_models(policy)]):
         actions, log_probs = policy.actions_and_log_probs(observations)
-        policy_loss = tf.reduce_mean(alpha * log_probs - min_Q(Qs, observations, actions))
+        policy_loss = tf.reduce_mean(alpha * log_probs - Q_estimate(observations, actions))
     variables = policy.trainable_variables
     optimizer.apply_gradients(zip(tape.gradient(policy_loss, variables), variables))
     return policy_loss, log_probs
 
 
-def _mixture_policy_step(policy, Qs, optimizer, observations, alpha):
+def _mixture_policy_step(policy, Q_estimate, optimizer, observations, alpha):
     """``reparameterized_policy_step`` with the expectation over mixture components taken
     exactly (see ``GMMPolicy``)."""
     with tf.GradientTape() as tape:
@@ -179,7 +202,7 @@ def _mixture_policy_step(policy, Qs, optimizer, observations, alpha):
         tiled = tf.nest.map_structure(
             lambda values: tf.repeat(values, num_components, axis=0), observations)
         Q_values = tf.reshape(
-            min_Q(Qs, tiled, tf.reshape(actions, (-1, policy.action_size))),
+            Q_estimate(tiled, tf.reshape(actions, (-1, policy.action_size))),
             (batch_size, num_components))
         expected_log_probs = tf.reduce_sum(weights * log_probs, axis=-1)
         policy_loss = tf.reduce_mean(alpha * expected_log_probs

@@ -123,7 +123,14 @@ class RLAlgorithm:
 
     # -- What a checkpoint holds ---------------------------------------------------------------
     def _track_model(self, name, model):
+        """``model``'s weights, and its variables that are not weights (the seed generator
+        state of a dropout layer, ``{name}_state_{index}``), go into checkpoints."""
         self._models[name] = model
+        weights = {id(weight) for weight in getattr(model, "weights", ())}
+        state = [variable for variable in getattr(model, "variables", ())
+                 if id(variable) not in weights]
+        for index, variable in enumerate(state):
+            self._track_variable(f"{name}_state_{index}", variable)
         return model
 
     def _track_optimizer(self, name, optimizer):

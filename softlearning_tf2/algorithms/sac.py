@@ -4,11 +4,19 @@ Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications", arXiv:181
 Equation numbers below refer to that paper. One call of ``_update`` is one iteration of the
 inner gradient loop of its Algorithm 1, in the same order: the soft Q functions, then the
 policy, then the temperature, then the target networks.
+
+The SAC family (REDQ, DroQ, TQC) is this class with its parts replaced: ``_soft_Q_target``
+(what the critics regress on), ``_update_Qs`` (their loss), ``_policy_Q_estimate`` (what the
+policy maximizes) and ``policy_update_interval`` (the policy and temperature step on every
+k-th update only, after the critic steps of one environment step).
 """
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import min_Q, reparameterized_policy_step
 from softlearning_tf2.algorithms.soft_q_algorithm import SoftQAlgorithm
+from softlearning_tf2.algorithms.validation import check_hyperparameters
+
+POLICY_DIAGNOSTICS = ("policy_loss", "alpha_loss", "entropy")
 
 
 class SAC(SoftQAlgorithm):
@@ -38,15 +46,26 @@ class SAC(SoftQAlgorithm):
       fixed_alpha: if a number, the temperature stays at this value and is not learned
         (``target_entropy`` is then unused). If None, alpha is learned from ``initial_alpha``.
       target_update_interval: update the target networks every this many updates.
+      policy_update_interval: the policy and temperature steps run on every this many-th
+        update (1: every update). With ``n_train_repeat = policy_update_interval = G``, the
+        G updates of one environment step are G critic steps and then one policy step (REDQ's
+        Algorithm 1, DroQ).
     """
 
     def __init__(self, *, alpha_lr=3e-4, target_entropy="auto", initial_alpha=1.0,
-                 fixed_alpha=None, **kwargs):
+                 fixed_alpha=None, policy_update_interval=1, **kwargs):
         super().__init__(**kwargs)
+        check_hyperparameters(policy_update_interval=policy_update_interval)
+        self._policy_update_interval = int(policy_update_interval)
         self._temperature = self._add_temperature(
             initial_alpha=initial_alpha, fixed_alpha=fixed_alpha, target_entropy=target_entropy,
             learning_rate=alpha_lr)
         self._Q_targets = self._add_Q_targets()
+        if self._policy_update_interval > 1:
+            # The last policy step's figures, reported by the updates between policy steps.
+            self._last_policy_diagnostics = {
+                name: self._track_variable(f"last_{name}", tf.Variable(0.0, trainable=False))
+                for name in POLICY_DIAGNOSTICS}
 
     @property
     def alpha(self):
@@ -61,19 +80,45 @@ class SAC(SoftQAlgorithm):
         """y(r, s', d) of Eq. 3 with clipped double-Q target networks."""
         next_observations = batch["next_observations"]
         next_actions, next_log_probs = self._policy.actions_and_log_probs(next_observations)
-        next_soft_values = (min_Q(self._Q_targets, next_observations, next_actions)
+        next_soft_values = (min_Q(self._Q_targets, next_observations, next_actions,
+                                  training=True)
                             - alpha * next_log_probs)
         return self._bellman_target(batch, next_soft_values)
 
+    def _policy_Q_estimate(self, observations, actions):
+        """What the policy step maximizes beside the entropy: min_j Q_j(s, a~) (Eq. 7)."""
+        return min_Q(self._Qs, observations, actions, training=True)
+
     def _update_step(self, batch):
         alpha = self._temperature()  # the same alpha throughout one iteration
-        soft_Q_target = self._soft_Q_target(batch, alpha)
+        soft_Q_target = self._soft_Q_target(batch, alpha)                       # Eq. 3
         Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)              # Eq. 5
-        policy_loss, log_probs = reparameterized_policy_step(                   # Eqs. 7-8
-            self._policy, self._Qs, self._policy_optimizer, batch["observations"], alpha)
-        alpha_loss = self._temperature.update(log_probs)                        # Eq. 18
+        policy_diagnostics = self._policy_step_when_due(                        # Eqs. 7-8, 18
+            batch["observations"], alpha)
         self._update_targets()
-
         return {**self._Q_diagnostics(soft_Q_target, Q_values, Q_losses),
-                "policy_loss": policy_loss, "alpha": alpha, "alpha_loss": alpha_loss,
+                **policy_diagnostics, "alpha": alpha}
+
+    def _policy_and_temperature_step(self, observations, alpha):
+        policy_loss, log_probs = reparameterized_policy_step(                   # Eqs. 7-8
+            self._policy, self._Qs, self._policy_optimizer, observations, alpha,
+            Q_estimate=self._policy_Q_estimate)
+        alpha_loss = self._temperature.update(log_probs)                        # Eq. 18
+        return {"policy_loss": policy_loss, "alpha_loss": alpha_loss,
                 "entropy": -tf.reduce_mean(log_probs)}
+
+    def _policy_step_when_due(self, observations, alpha):
+        """The policy and temperature steps on every ``policy_update_interval``-th update;
+        the others report the last step's figures."""
+        if self._policy_update_interval == 1:  # every update: no conditional in the graph
+            return self._policy_and_temperature_step(observations, alpha)
+        last = self._last_policy_diagnostics
+
+        def step():
+            diagnostics = self._policy_and_temperature_step(observations, alpha)
+            with tf.control_dependencies([last[name].assign(diagnostics[name])
+                                          for name in POLICY_DIAGNOSTICS]):
+                return {name: tf.identity(diagnostics[name]) for name in POLICY_DIAGNOSTICS}
+
+        return tf.cond(self._update_count % self._policy_update_interval == 0, step,
+                       lambda: {name: last[name].read_value() for name in POLICY_DIAGNOSTICS})

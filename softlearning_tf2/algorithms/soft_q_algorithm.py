@@ -4,7 +4,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.action_spaces import DISCRETE_COUNTERPARTS_HELP
 from softlearning_tf2.algorithms.common import (
     Adam, Q_regression_step, clone_as_target, continuous_Q_values, partition_shared,
-    update_target_models)
+    squared_error_loss, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.temperature import Temperature
 from softlearning_tf2.algorithms.validation import check_hyperparameters
@@ -34,6 +34,7 @@ class SoftQAlgorithm(RLAlgorithm):
     discrete_actions = False
     trains_policy = True
     Q_values_at = staticmethod(continuous_Q_values)
+    Q_loss = staticmethod(squared_error_loss)
 
     def __init__(self, *, Qs, policy_lr=3e-4, Q_lr=3e-4, reward_scale=1.0, discount=0.99,
                  tau=5e-3, target_update_interval=1, **kwargs):
@@ -112,15 +113,18 @@ class SoftQAlgorithm(RLAlgorithm):
             update_target_models(models, targets, self._tau)
 
     def _bellman_target(self, batch, next_values):
-        """reward_scale * r + discount * (1 - terminal) * V(s'), held constant."""
+        """reward_scale * r + discount * (1 - terminal) * V(s'), held constant.
+        ``next_values`` [batch], or [batch, atoms] for one target per atom (TQC)."""
+        rewards, terminals = batch["rewards"], batch["terminals"]
+        if next_values.shape.rank == 2:
+            rewards, terminals = rewards[:, None], terminals[:, None]
         return tf.stop_gradient(
-            self._reward_scale * batch["rewards"]
-            + self._discount * (1.0 - batch["terminals"]) * next_values)
+            self._reward_scale * rewards + self._discount * (1.0 - terminals) * next_values)
 
     def _update_Qs(self, batch, Q_target):
-        """One Adam step on each 0.5 * mean((Q_i(s, a) - Q_target)^2)."""
+        """One Adam step on each 0.5 * mean((Q_i(s, a) - Q_target)^2) (or ``Q_loss``)."""
         return Q_regression_step(self._Qs, self._Q_variable_groups, batch["observations"],
-                                 batch["actions"], Q_target, self.Q_values_at)
+                                 batch["actions"], Q_target, self.Q_values_at, self.Q_loss)
 
     @staticmethod
     def _Q_diagnostics(Q_target, Q_values, Q_losses):

@@ -1,13 +1,16 @@
 """Builds an algorithm, and everything it trains, from a variant."""
 from softlearning_tf2.algorithms.discrete_sac import DiscreteSAC
 from softlearning_tf2.algorithms.discrete_sql import DiscreteSQL
+from softlearning_tf2.algorithms.droq import DroQ
+from softlearning_tf2.algorithms.redq import REDQ
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.algorithms.sacv import SACV
 from softlearning_tf2.algorithms.sql import SQL
+from softlearning_tf2.algorithms.tqc import TQC
 from softlearning_tf2.models.utils import observation_params_of
 
 ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV, "SQL": SQL, "DiscreteSAC": DiscreteSAC,
-                     "DiscreteSQL": DiscreteSQL}
+                     "DiscreteSQL": DiscreteSQL, "TQC": TQC, "REDQ": REDQ, "DroQ": DroQ}
 
 
 def get_algorithm_from_variant(variant, **objects):

@@ -9,9 +9,11 @@ from numbers import Number
 
 POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_n_steps",
                      "batch_size", "target_update_interval", "value_n_particles",
-                     "kernel_n_particles", "max_size", "max_path_length")
+                     "kernel_n_particles", "max_size", "max_path_length",
+                     "policy_update_interval", "n_critics", "n_quantiles", "subset_size")
 NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes",
-                         "final_eval_n_episodes", "min_pool_size", "relabel_k")
+                         "final_eval_n_episodes", "min_pool_size", "relabel_k",
+                         "top_quantiles_to_drop_per_net")
 POSITIVE_NUMBERS = ("policy_lr", "Q_lr", "alpha_lr", "V_lr", "initial_alpha")
 RULES = {
     "discount": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
@@ -21,6 +23,7 @@ RULES = {
     "fixed_alpha": (">= 0 or null", lambda value: value is None or value >= 0.0),
     "reward_scale": ("finite", math.isfinite),
     "relabel_probability": ("in [0, 1]", lambda value: 0.0 <= value <= 1.0),
+    "dropout_rate": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)
        for name in POSITIVE_INTEGERS},
     **{name: ("a non-negative integer",
@@ -57,3 +60,21 @@ def check_hyperparameters(**values):
             raise ValueError(f"{name} must be a number ({description}), got {value!r}")
         if not valid(value):
             raise ValueError(f"{name} must be {description}, got {value!r}")
+
+
+def check_ensemble(n_critics=None, n_quantiles=None, dropout_rate=None, subset_size=None,
+                   top_quantiles_to_drop_per_net=None):
+    """The ranges above, then what the critic ensemble and the algorithm must agree on:
+    REDQ's target subset drawn from the ensemble (``subset_size <= n_critics``), TQC's atoms
+    left after dropping the top ``top_quantiles_to_drop_per_net`` of each critic's
+    ``n_quantiles`` (at least one). None skips a value."""
+    check_hyperparameters(n_critics=n_critics, n_quantiles=n_quantiles,
+                          dropout_rate=dropout_rate, subset_size=subset_size,
+                          top_quantiles_to_drop_per_net=top_quantiles_to_drop_per_net)
+    if subset_size is not None and n_critics is not None and subset_size > n_critics:
+        raise ValueError(f"subset_size {subset_size} is larger than the ensemble's "
+                         f"n_critics {n_critics}")
+    if (top_quantiles_to_drop_per_net is not None and n_quantiles is not None
+            and top_quantiles_to_drop_per_net >= n_quantiles):
+        raise ValueError(f"top_quantiles_to_drop_per_net {top_quantiles_to_drop_per_net} of "
+                         f"n_quantiles {n_quantiles} leaves no atom for the target")

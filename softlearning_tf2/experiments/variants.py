@@ -12,13 +12,13 @@ import json
 
 from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
-from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.algorithms.validation import check_ensemble, check_hyperparameters
 from softlearning_tf2.environments.utils import has_discrete_actions, observation_kind
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import DEFAULT_RELABEL_K
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
 
-ALGORITHMS = ("SAC", "SACV", "SQL")
+ALGORITHMS = ("SAC", "SACV", "SQL", "TQC", "TQC-paper", "REDQ", "DroQ")
 
 TRAINING_LOOP_PARAMS = {
     "batch_size": 256,
@@ -46,9 +46,28 @@ SAC_PARAMS = {
     "target_update_interval": 1,
 }
 
+# REDQ's and DroQ's G: critic updates per environment step, then one policy update.
+HIGH_UTD_UPDATES = 20
+
 ALGORITHM_PARAMS_BASE = {
     # arXiv:1812.05905: learned temperature, reward scale 1.
-    "SAC": {"class_name": "SAC", "config": {**SAC_PARAMS, **TRAINING_LOOP_PARAMS}},
+    "SAC": {"class_name": "SAC",
+            "config": {**SAC_PARAMS, "policy_update_interval": 1, **TRAINING_LOOP_PARAMS}},
+    # arXiv:2005.04269 with sb3-contrib's and SBX's lighter default: 2 critics of 25
+    # quantiles (Q_PARAMS), the top 2 of each dropped. "TQC-paper" is the paper's setting.
+    "TQC": {"class_name": "TQC",
+            "config": {**SAC_PARAMS, "policy_update_interval": 1,
+                       "top_quantiles_to_drop_per_net": 2, **TRAINING_LOOP_PARAMS}},
+    # arXiv:2101.05982: N = 10 (Q_PARAMS), M = 2, G = 20.
+    "REDQ": {"class_name": "REDQ",
+             "config": {**SAC_PARAMS, "subset_size": 2, **TRAINING_LOOP_PARAMS,
+                        "n_train_repeat": HIGH_UTD_UPDATES,
+                        "policy_update_interval": HIGH_UTD_UPDATES}},
+    # arXiv:2110.02034: two dropout Q functions (Q_PARAMS), M = N = 2, G = 20.
+    "DroQ": {"class_name": "DroQ",
+             "config": {**SAC_PARAMS, "subset_size": 2, **TRAINING_LOOP_PARAMS,
+                        "n_train_repeat": HIGH_UTD_UPDATES,
+                        "policy_update_interval": HIGH_UTD_UPDATES}},
     # arXiv:1801.01290: temperature fixed at 1, the reward scale (per domain, below) sets the
     # balance between reward and entropy.
     "SACV": {"class_name": "SACV",
@@ -87,6 +106,8 @@ ALGORITHM_POLICIES = {
     "SAC": ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy"),
     "SACV": ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy"),
     "SQL": ("AmortizedSamplerPolicy", "MCMCSamplerPolicy"),
+    **{name: ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy")
+       for name in ("TQC", "REDQ", "DroQ")},
     "DiscreteSAC": ("CategoricalPolicy",),
     "DiscreteSQL": ("BoltzmannPolicy",),
 }
@@ -144,7 +165,7 @@ DISCRETE_SAC_DOMAIN_CONFIG = {"CartPole": {"target_entropy_ratio": 0.89, "initia
 
 # The policy and Q functions each algorithm trains.
 POLICY_PARAMS = {algorithm: policy_params_of(ALGORITHM_POLICIES[algorithm][0])
-                 for algorithm in ("SAC", "SACV", "SQL")}
+                 for algorithm in ("SAC", "SACV", "SQL", "TQC", "REDQ", "DroQ")}
 Q_PARAMS = {
     "SAC": {"class_name": "double_feedforward_Q_function",
             "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
@@ -152,6 +173,29 @@ Q_PARAMS = {
             "config": {"hidden_layer_sizes": [128, 128], "activation": "relu"}},
 }
 Q_PARAMS["SACV"] = Q_PARAMS["SAC"]
+
+
+def Q_ensemble_params(n_critics, n_quantiles=1, hidden_layer_sizes=(256, 256),
+                      dropout_rate=0.0, layer_normalization=False):
+    return {"class_name": "feedforward_Q_ensemble",
+            "config": {"n_critics": n_critics, "n_quantiles": n_quantiles,
+                       "hidden_layer_sizes": list(hidden_layer_sizes), "activation": "relu",
+                       "dropout_rate": dropout_rate,
+                       "layer_normalization": layer_normalization}}
+
+
+Q_PARAMS.update({
+    "TQC": Q_ensemble_params(2, n_quantiles=25),
+    "REDQ": Q_ensemble_params(10),
+    "DroQ": Q_ensemble_params(2, dropout_rate=0.01, layer_normalization=True),
+})
+
+# TQC as its authors ran it (arXiv:2005.04269; their code's defaults): 5 critics of 25 quantiles,
+# three hidden layers of 512, and d, the atoms dropped per critic, per task (2 elsewhere).
+TQC_PAPER_Q_PARAMS = Q_ensemble_params(5, n_quantiles=25, hidden_layer_sizes=(512, 512, 512))
+TQC_PAPER_DROPPED_QUANTILES = {"Hopper": 5, "HalfCheetah": 0, "Walker2d": 2, "Ant": 2,
+                               "Humanoid": 2}
+TQC_PAPER_DEFAULT_DROPPED_QUANTILES = 2
 
 # Reward scales of arXiv:1702.08165 (Appendix D) for SQL; Pendulum is not in the paper.
 # GoalPoint is not either: at scale 1 the entropy bonus outweighs its -1/0 rewards and SQL with
@@ -268,7 +312,12 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     On a Discrete action space, ``SAC`` and ``SQL`` are their discrete versions (DiscreteSAC,
     DiscreteSQL) with a categorical / Boltzmann policy and Q networks with one output per
     action.
+
+    ``TQC-paper`` is TQC with its paper's critics and per-task d (``TQC_PAPER_*``).
     """
+    paper_setting = algorithm == "TQC-paper"
+    if paper_setting:
+        algorithm = "TQC"
     if algorithm not in ALGORITHM_PARAMS_BASE:
         raise ValueError(f"unknown algorithm {algorithm!r}; valid choices: "
                          f"{', '.join(ALGORITHMS)}")
@@ -358,6 +407,10 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "tf_inter_op_threads": 1 if pixels else int(trial_cpus),
         },
     }
+    if paper_setting:
+        variant["Q_params"] = copy.deepcopy(TQC_PAPER_Q_PARAMS)
+        algorithm_params["config"]["top_quantiles_to_drop_per_net"] = (
+            TQC_PAPER_DROPPED_QUANTILES.get(domain, TQC_PAPER_DEFAULT_DROPPED_QUANTILES))
     if algorithm == "SACV":
         variant["V_params"] = {
             "class_name": "feedforward_V_function",
@@ -486,13 +539,30 @@ def keyword_overrides(variant, overrides):
 def validate_variant_spec(variant_spec):
     """Checks the hyperparameter ranges of every value a trial could get (each grid value;
     sampled search spaces are checked when the trial builds its algorithm)."""
-    for section in ("algorithm_params", "replay_pool_params", "sampler_params"):
+    for section in ("algorithm_params", "replay_pool_params", "sampler_params", "Q_params"):
         for name, value in variant_spec[section]["config"].items():
             for candidate in _grid_candidates(value):
                 if not is_sampled_search_space(candidate):
                     check_hyperparameters(**{name: candidate})
     validate_policy_class(variant_spec)
     validate_sampler(variant_spec)
+    validate_ensemble(variant_spec)
+
+
+def validate_ensemble(variant_spec):
+    """What the algorithm asks of its critic ensemble (each grid value): REDQ's subset no
+    larger than the ensemble, TQC's dropped quantiles fewer than each critic's."""
+    algorithm_config = variant_spec["algorithm_params"]["config"]
+    Q_config = variant_spec["Q_params"]["config"]
+    for algorithm_name, Q_name in (("subset_size", "n_critics"),
+                                   ("top_quantiles_to_drop_per_net", "n_quantiles")):
+        if algorithm_name not in algorithm_config:
+            continue
+        for algorithm_value in _grid_candidates(algorithm_config[algorithm_name]):
+            for Q_value in _grid_candidates(Q_config.get(Q_name)):
+                if not (is_sampled_search_space(algorithm_value)
+                        or is_sampled_search_space(Q_value)):
+                    check_ensemble(**{algorithm_name: algorithm_value, Q_name: Q_value})
 
 
 def _grid_candidates(value):

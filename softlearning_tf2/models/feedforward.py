@@ -4,7 +4,7 @@ import keras
 
 def feedforward_model(input_sizes, output_size, hidden_layer_sizes=(256, 256),
                       activation="relu", output_activation="linear", name="feedforward_model",
-                      seed=None):
+                      seed=None, dropout_rate=0.0, layer_normalization=False):
     """An MLP over the concatenation of its inputs.
 
     Args:
@@ -15,7 +15,11 @@ def feedforward_model(input_sizes, output_size, hidden_layer_sizes=(256, 256),
         observation arrays, read through the encoding's preprocessors.
       output_size: width of the output layer.
       seed: seeds the Glorot-uniform kernel initializers, layer by layer, so two models built
-        with the same seed start from the same weights.
+        with the same seed start from the same weights (and the dropout masks' streams).
+      dropout_rate, layer_normalization: after each hidden layer's weights, dropout, then
+        layer normalization, then the activation (DroQ, arXiv:2110.02034). Dropout acts
+        only in calls with ``training=True``; its masks come from a seed generator whose state
+        is a variable of the model (``model.variables``, not ``get_weights``).
     """
     inputs, flat = [], []
     for index, size in enumerate(input_sizes):
@@ -29,12 +33,22 @@ def feedforward_model(input_sizes, output_size, hidden_layer_sizes=(256, 256),
     hidden = flat[0] if len(flat) == 1 else keras.layers.Concatenate(axis=-1)(flat)
     layer_sizes = (*hidden_layer_sizes, output_size)
     activations = (activation,) * len(hidden_layer_sizes) + (output_activation,)
+    regularized = dropout_rate > 0.0 or layer_normalization
     for index, (size, layer_activation) in enumerate(zip(layer_sizes, activations)):
         initializer = keras.initializers.GlorotUniform(
             seed=None if seed is None else seed + index)
-        hidden = keras.layers.Dense(int(size), activation=layer_activation,
-                                    kernel_initializer=initializer,
-                                    name=f"dense_{index}")(hidden)
+        hidden_layer = index < len(hidden_layer_sizes)
+        hidden = keras.layers.Dense(
+            int(size), activation="linear" if regularized and hidden_layer else layer_activation,
+            kernel_initializer=initializer, name=f"dense_{index}")(hidden)
+        if regularized and hidden_layer:
+            if dropout_rate > 0.0:
+                hidden = keras.layers.Dropout(
+                    dropout_rate, seed=None if seed is None else seed + 100 + index,
+                    name=f"dropout_{index}")(hidden)
+            if layer_normalization:
+                hidden = keras.layers.LayerNormalization(name=f"layer_norm_{index}")(hidden)
+            hidden = keras.layers.Activation(activation, name=f"activation_{index}")(hidden)
     # A single input is a plain tensor, not a one-element list, so callers pass a tensor.
     return keras.Model(inputs=inputs[0] if len(inputs) == 1 else inputs, outputs=hidden,
                        name=name)

@@ -2,7 +2,7 @@ from softlearning_tf2.models.utils import get_observation_encoding_from_variant,
 from softlearning_tf2.utils.variants import build_from_params
 from softlearning_tf2.value_functions.vanilla import (
     discrete_Q_function, double_discrete_Q_function, double_feedforward_Q_function,
-    feedforward_Q_function, feedforward_V_function)
+    feedforward_Q_ensemble, feedforward_Q_function, feedforward_V_function)
 
 
 def single_feedforward_Q_function(**kwargs):
@@ -14,12 +14,14 @@ def single_discrete_Q_function(**kwargs):
     return (discrete_Q_function(**kwargs),)
 
 
-# Every builder returns a tuple of Q models: the algorithms take the minimum over them.
-# Continuous actions: Q([observations, actions]) -> [batch, 1]; discrete actions:
-# Q(observations) -> [batch, number of actions].
+# Every builder returns a tuple of Q models: SAC takes the minimum over them, REDQ over a
+# random subset. Continuous actions: Q([observations, actions]) -> [batch, 1] (TQC's
+# quantile critics: [batch, n_quantiles]); discrete actions: Q(observations) -> [batch,
+# number of actions].
 Q_FUNCTIONS = {
     "feedforward_Q_function": single_feedforward_Q_function,
     "double_feedforward_Q_function": double_feedforward_Q_function,
+    "feedforward_Q_ensemble": feedforward_Q_ensemble,
     "discrete_Q_function": single_discrete_Q_function,
     "double_discrete_Q_function": double_discrete_Q_function,
 }

@@ -1,4 +1,5 @@
 """Soft Q and V functions as Keras models."""
+from softlearning_tf2.algorithms.validation import check_ensemble
 from softlearning_tf2.models.feedforward import feedforward_model
 
 
@@ -22,6 +23,24 @@ def double_feedforward_Q_function(observation_size, action_size, hidden_layer_si
     """Two independently initialized Q functions (clipped double-Q, arXiv:1812.05905 Sec. 5)."""
     return twin_models(feedforward_Q_function, observation_size, action_size,
                        hidden_layer_sizes, activation, name, seed)
+
+
+def feedforward_Q_ensemble(observation_size, action_size, n_critics=2, n_quantiles=1,
+                           hidden_layer_sizes=(256, 256), activation="relu", dropout_rate=0.0,
+                           layer_normalization=False, name="Q", seed=None):
+    """``n_critics`` independently initialized Q functions (seeded 1000 apart), each called as
+    ``Q([observations, actions])`` with output shape [batch, n_quantiles]: one Q value
+    (``n_quantiles=1``: SAC's twins, REDQ's ensemble) or the quantiles of the return's
+    distribution (TQC, arXiv:2005.04269). ``dropout_rate`` and ``layer_normalization``
+    act after each hidden layer's weights (DroQ, arXiv:2110.02034)."""
+    check_ensemble(n_critics=n_critics, n_quantiles=n_quantiles, dropout_rate=dropout_rate)
+    return tuple(
+        feedforward_model([observation_size, action_size], int(n_quantiles), hidden_layer_sizes,
+                          activation, name=f"{name}_{index}",
+                          seed=None if seed is None else seed + 1000 * index,
+                          dropout_rate=float(dropout_rate),
+                          layer_normalization=bool(layer_normalization))
+        for index in range(int(n_critics)))
 
 
 def feedforward_V_function(observation_size, hidden_layer_sizes=(256, 256), activation="relu",

@@ -2,13 +2,21 @@
 import numpy as np
 import pytest
 
+from tests.algorithms.test_droq import make_droq
+from tests.algorithms.test_redq import make_redq
 from tests.algorithms.test_sac import make_sac
 from tests.algorithms.test_sql import make_sql
+from tests.algorithms.test_tqc import make_tqc
 
 # Fused calls trace a loop of updates: seconds per test, so outside the fast tier.
 pytestmark = pytest.mark.integration
 
-BUILDERS = {"SAC": make_sac, "SQL": lambda **config: make_sql(**config)}
+# REDQ and DroQ with their policy step on every 4th update: the fused call's loop holds the
+# conditional policy step, whose turn comes at the 4th, 8th, ... update wherever it lies.
+BUILDERS = {"SAC": make_sac, "SQL": lambda **config: make_sql(**config), "TQC": make_tqc,
+            "REDQ": lambda **config: make_redq(policy_update_interval=4, **config),
+            "DroQ": lambda **config: make_droq(dropout_rate=0.1, policy_update_interval=4,
+                                               **config)}
 
 
 def weights(algorithm):
@@ -24,7 +32,7 @@ def filled(builder, **config):
     return algorithm
 
 
-@pytest.mark.parametrize("name", ["SAC", "SQL"])
+@pytest.mark.parametrize("name", list(BUILDERS))
 def test_fused_call_equals_sequential_updates(name):
     plain, fused = filled(BUILDERS[name]), filled(BUILDERS[name])
     batches = [plain.pool.random_batch(32) for _ in range(5)]
@@ -36,7 +44,9 @@ def test_fused_call_equals_sequential_updates(name):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["SAC", "SQL"])
+# TQC and REDQ fuse as the direct comparison above shows; DroQ's run stands for the loop with
+# a conditional policy step and dropout masks.
+@pytest.mark.parametrize("name", ["SAC", "SQL", "DroQ"])
 def test_training_loop_fused_and_plain_give_the_same_weights(name):
     config = {"n_train_repeat": 4, "train_every_n_steps": 4}
     plain = filled(BUILDERS[name], fuse_train_repeats=False, **config)

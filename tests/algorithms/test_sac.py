@@ -17,18 +17,23 @@ HIDDEN = (16, 16)
 
 
 def make_sac(seed=0, algorithm_class=SAC, pool_class=SimpleReplayPool,
-             policy_class=FeedforwardGaussianPolicy, **config):
+             policy_class=FeedforwardGaussianPolicy, Q_functions=None, **config):
+    """An algorithm of the SAC family on Pendulum with 16x16 networks; ``Q_functions(
+    observation_size, action_size, seed)`` builds other critics than SAC's twins."""
     environment = get_environment("gymnasium", "Pendulum", "v1")
     observation_size = environment.observation_space.shape[0]
     action_size = environment.action_space.shape[0]
     policy = policy_class(observation_size, action_size, hidden_layer_sizes=HIDDEN, seed=seed)
-    Qs = double_feedforward_Q_function(observation_size, action_size, HIDDEN, seed=seed + 1)
+    Qs = (Q_functions or (lambda observation_size, action_size, seed:
+                          double_feedforward_Q_function(observation_size, action_size, HIDDEN,
+                                                        seed=seed)))(
+        observation_size, action_size, seed + 1)
     pool = pool_class((observation_size,), (action_size,), 1000, seed=seed)
     sampler = SimpleSampler(max_path_length=200)
     exploration = ContinuousUniformPolicy(observation_size, action_size, seed=seed)
     sampler.initialize(environment, policy, pool, seed=seed)
     config = {"batch_size": 32, "n_epochs": 1, "epoch_length": 10, **config}
-    if algorithm_class is not SAC:
+    if algorithm_class.__name__ == "SACV":
         config["V"] = feedforward_V_function(observation_size, HIDDEN, seed=seed + 2)
     return algorithm_class(training_environment=environment, evaluation_environment=environment,
                            policy=policy, Qs=Qs, pool=pool, sampler=sampler,

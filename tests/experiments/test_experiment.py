@@ -130,9 +130,20 @@ experiment.save(sys.argv[3])
 """
 
 
+# REDQ over three of DroQ's dropout critics at G = 4 (the policy step on every 4th update):
+# every state the two add to SAC's (the subset stream, the dropout masks' seed generators, the
+# last policy step's figures) at a fraction of G = 20's updates. DroQ is this class with
+# N = M = 2, its own code nothing else.
+RESUME_EXTRA = {"REDQ": ["algorithm_params.config.n_train_repeat=4",
+                         "algorithm_params.config.policy_update_interval=4",
+                         "Q_params.config.n_critics=3", "Q_params.config.dropout_rate=0.1",
+                         "Q_params.config.layer_normalization=true"]}
+
+
 @pytest.mark.parametrize("algorithm, domain, task, new_process", [
     ("SAC", "Pendulum", "v1", True), ("SQL", "Pendulum", "v1", False),
-    ("SAC", "TabularMDP", "Random-v0", False), ("SQL", "TabularMDP", "Random-v0", False)])
+    ("SAC", "TabularMDP", "Random-v0", False), ("SQL", "TabularMDP", "Random-v0", False),
+    ("TQC", "Pendulum", "v1", False), ("REDQ", "Pendulum", "v1", False)])
 def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm, domain, task,
                                                          new_process):
     """Train two epochs straight, or one, save, restore (in a new process for SAC: no state
@@ -141,7 +152,8 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm, do
     # Epochs of one 100-step episode each: they end on episode boundaries.
     variant = tiny_variant(algorithm=algorithm, domain=domain, task=task,
                            extra=["algorithm_params.config.epoch_length=100",
-                                  "sampler_params.config.max_path_length=100"])
+                                  "sampler_params.config.max_path_length=100",
+                                  *RESUME_EXTRA.get(algorithm, [])])
     straight = Experiment(variant)
     straight.train_epoch()
     straight.train_epoch()

@@ -83,7 +83,8 @@ def test_discrete_action_spaces_get_the_discrete_algorithms(algorithm, class_nam
 
 def test_sacv_on_discrete_actions_is_a_clear_error():
     with pytest.raises(ValueError, match="SACV trains on Box action spaces; CartPole-v1 has "
-                                         "Discrete actions .*SACV has no discrete version"):
+                                         "Discrete actions .*SACV, TQC, REDQ and DroQ have "
+                                         "no discrete version"):
         get_variant("SACV", "gymnasium", "CartPole", "v1", seed=0)
 
 
@@ -175,3 +176,31 @@ def test_a_new_sampler_class_starts_from_its_own_config_and_keeps_the_path_lengt
         parameters = inspect.signature(SAMPLER_CLASSES[name]).parameters
         assert set(config) <= set(parameters), name
         assert all(parameters[key].default == value for key, value in config.items()), name
+
+
+def test_the_frontier_algorithms_defaults_are_their_papers_settings():
+    tqc = get_variant("TQC", "gymnasium", "Hopper", "v5", seed=0)
+    assert tqc["algorithm_params"]["config"]["top_quantiles_to_drop_per_net"] == 2
+    assert {key: tqc["Q_params"]["config"][key]
+            for key in ("n_critics", "n_quantiles", "hidden_layer_sizes")} == {
+        "n_critics": 2, "n_quantiles": 25, "hidden_layer_sizes": [256, 256]}
+    for domain, dropped in (("Hopper", 5), ("HalfCheetah", 0), ("Walker2d", 2), ("Ant", 2)):
+        paper = get_variant("TQC-paper", "gymnasium", domain, "v5", seed=0)
+        assert paper["algorithm_params"]["class_name"] == "TQC"
+        assert paper["algorithm_params"]["config"]["top_quantiles_to_drop_per_net"] == dropped
+        assert paper["Q_params"]["config"]["n_critics"] == 5
+        assert paper["Q_params"]["config"]["hidden_layer_sizes"] == [512, 512, 512]
+    redq = get_variant("REDQ", "gymnasium", "Hopper", "v5", seed=0)
+    assert redq["Q_params"]["config"]["n_critics"] == 10
+    assert {key: redq["algorithm_params"]["config"][key] for key in (
+        "subset_size", "n_train_repeat", "policy_update_interval", "train_every_n_steps")} == {
+        "subset_size": 2, "n_train_repeat": 20, "policy_update_interval": 20,
+        "train_every_n_steps": 1}
+    droq = get_variant("DroQ", "gymnasium", "Hopper", "v5", seed=0)
+    assert {key: droq["Q_params"]["config"][key] for key in (
+        "n_critics", "dropout_rate", "layer_normalization")} == {
+        "n_critics": 2, "dropout_rate": 0.01, "layer_normalization": True}
+    assert droq["algorithm_params"]["config"]["n_train_repeat"] == 20
+    # SAC's own default: a policy step on every update.
+    sac = get_variant("SAC", "gymnasium", "Hopper", "v5", seed=0)
+    assert sac["algorithm_params"]["config"]["policy_update_interval"] == 1

@@ -105,16 +105,24 @@ print(json.dumps({"banned_modules": banned}))
 """
 
 
+# DroQ at G = 4: the export is the policy's, whatever the critics' update ratio.
+EXPORT_EXTRA = {"DroQ": ("algorithm_params.config.n_train_repeat=4",
+                         "algorithm_params.config.policy_update_interval=4")}
+
+
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    """SAC (with TFLite) and SQL exports, and what a TensorFlow-only process computed."""
+    """SAC (with TFLite), SQL, TQC and DroQ exports, and what a TensorFlow-only process
+    computed."""
     root = tmp_path_factory.mktemp("exports")
     observations = pendulum_observations(37)
     env_actions = np.random.default_rng(1).uniform(-1.9, 1.9, (37, 1)).astype(np.float32)
     np.savez(root / "inputs.npz", observations=observations, actions=env_actions)
     result = {}
-    for algorithm, format in (("SAC", "tflite"), ("SQL", "saved_model")):
-        checkpoint_dir, experiment = make_checkpoint(algorithm)
+    for algorithm, format in (("SAC", "tflite"), ("SQL", "saved_model"),
+                              ("TQC", "saved_model"), ("DroQ", "saved_model")):
+        checkpoint_dir, experiment = make_checkpoint(algorithm,
+                                                     extra=EXPORT_EXTRA.get(algorithm, ()))
         export_dir = str(root / algorithm)
         metadata = export_policy(checkpoint_dir, export_dir, format=format)
         result[algorithm] = {"dir": export_dir, "metadata": metadata, "experiment": experiment,
@@ -149,7 +157,7 @@ def test_loading_needs_neither_softlearning_nor_tfp(exports):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("algorithm", ["SAC", "SQL"])
+@pytest.mark.parametrize("algorithm", ["SAC", "SQL", "TQC", "DroQ"])
 def test_deterministic_actions_match_the_trained_policy_in_environment_bounds(exports,
                                                                              algorithm):
     export = exports["algorithms"][algorithm]

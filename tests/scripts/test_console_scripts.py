@@ -200,6 +200,14 @@ COMMAND_PREFIX = "softlearning: "
      "unknown sampler_params.config.vectorization_mode 'threads'"),
     (["--set", "sampler_params.class_name=grid:SimpleSampler,RemoteSampler"],
      "sampler_params.class_name cannot be searched over"),
+    (["--algorithm", "REDQ", "--set", "algorithm_params.config.subset_size=grid:2,11"],
+     "subset_size 11 is larger than the ensemble's n_critics 10"),
+    (["--algorithm", "TQC", "--set", "algorithm_params.config.top_quantiles_to_drop_per_net=25"],
+     "top_quantiles_to_drop_per_net 25 of n_quantiles 25 leaves no atom for the target"),
+    (["--algorithm", "DroQ", "--set", "Q_params.config.dropout_rate=1.0"],
+     "dropout_rate must be in [0, 1), got 1.0"),
+    (["--algorithm", "TQC", "--domain", "CartPole"],
+     "TQC trains on Box action spaces; CartPole-v1 has Discrete actions"),
 ])
 def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
     code, _, err = run_cli("run_example_local", "examples.development",
