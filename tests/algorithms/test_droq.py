@@ -7,7 +7,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.droq import DroQ
 from softlearning_tf2.value_functions.vanilla import feedforward_Q_ensemble
 from tests.algorithms.test_sac import (
-    HIDDEN, fixed_batch, make_sac, noise_replica, numpy_policy_sample)
+    HIDDEN, fixed_batch, make_sac, numpy_policy_sample, update_and_its_inputs)
 
 LAYER_NORM_EPSILON = 1e-3  # Keras's LayerNormalization default
 
@@ -53,14 +53,9 @@ def test_Q_functions_without_dropout_match_numpy_and_with_it_vary():
 def reference_update(droq, batch):
     """The update's target, first Q loss and policy loss with every Q function's dropout off
     (numpy), and what the update reported."""
-    policy_weights = droq.policy.get_weights()
-    Q_weights = [Q.get_weights() for Q in droq.Qs]
-    target_weights = [Q.get_weights() for Q in droq.Q_targets]
-    alpha = np.exp(float(droq._temperature.log_alpha.numpy()))
-    generator = noise_replica(droq.policy)
-    next_noise = generator.normal((32, 1)).numpy().astype(np.float64)
-    noise = generator.normal((32, 1)).numpy().astype(np.float64)
-    diagnostics = {key: value.numpy() for key, value in droq._update(batch).items()}
+    start, diagnostics = update_and_its_inputs(droq, batch)
+    policy_weights, Q_weights, target_weights, alpha, next_noise, noise = (
+        start[key] for key in ("policy", "Qs", "targets", "alpha", "next_noise", "noise"))
 
     next_actions, next_log_probs = numpy_policy_sample(
         policy_weights, batch["next_observations"], next_noise)

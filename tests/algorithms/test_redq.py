@@ -9,7 +9,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.redq import REDQ
 from softlearning_tf2.value_functions.vanilla import feedforward_Q_ensemble
 from tests.algorithms.test_sac import (
-    HIDDEN, fixed_batch, make_sac, noise_replica, numpy_policy_sample)
+    HIDDEN, fixed_batch, make_sac, noise_replica, numpy_policy_sample, update_and_its_inputs)
 from tests.numpy_reference import mlp_forward
 
 
@@ -62,16 +62,10 @@ def test_subset_draws_are_distinct_and_uniform_over_pairs():
 def test_update_matches_numpy():
     redq = make_redq(n_critics=4, tau=0.05, initial_alpha=0.3, discount=0.9)
     batch = fixed_batch()
-    policy_weights = redq.policy.get_weights()
-    Q_weights = [Q.get_weights() for Q in redq.Qs]
-    target_weights = [Q.get_weights() for Q in redq.Q_targets]
-    alpha = np.exp(float(redq._temperature.log_alpha.numpy()))
     subset = subset_replica(redq)
-    generator = noise_replica(redq.policy)
-    next_noise = generator.normal((32, 1)).numpy().astype(np.float64)
-    noise = generator.normal((32, 1)).numpy().astype(np.float64)
-
-    diagnostics = {key: value.numpy() for key, value in redq._update(batch).items()}
+    start, diagnostics = update_and_its_inputs(redq, batch)
+    policy_weights, Q_weights, target_weights, alpha, next_noise, noise = (
+        start[key] for key in ("policy", "Qs", "targets", "alpha", "next_noise", "noise"))
 
     next_actions, next_log_probs = numpy_policy_sample(
         policy_weights, batch["next_observations"], next_noise)

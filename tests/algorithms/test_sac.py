@@ -60,6 +60,23 @@ def noise_replica(policy):
                                           policy.noise_generator.algorithm)
 
 
+def update_and_its_inputs(algorithm, batch):
+    """Runs one ``_update`` of a SAC-family algorithm on ``batch``. Returns what the update
+    started from (the policy's, Q functions' and targets' weights, alpha, and the two noise
+    draws it makes: next observations first, then observations, float64) and its diagnostics
+    (numpy)."""
+    shape = (len(batch["observations"]), batch["actions"].shape[1])
+    generator = noise_replica(algorithm.policy)
+    start = {"policy": algorithm.policy.get_weights(),
+             "Qs": [Q.get_weights() for Q in algorithm.Qs],
+             "targets": [Q.get_weights() for Q in algorithm.Q_targets],
+             "alpha": np.exp(float(algorithm._temperature.log_alpha.numpy())),
+             "next_noise": generator.normal(shape).numpy().astype(np.float64),
+             "noise": generator.normal(shape).numpy().astype(np.float64)}
+    diagnostics = {key: value.numpy() for key, value in algorithm._update(batch).items()}
+    return start, diagnostics
+
+
 def numpy_policy_sample(policy_weights, observations, noise):
     shift, std = policy_shift_and_std(policy_weights, observations)
     pre_squash = shift + std * noise

@@ -7,7 +7,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.tqc import TQC, quantile_huber_loss
 from softlearning_tf2.value_functions.vanilla import feedforward_Q_ensemble
 from tests.algorithms.test_sac import (
-    HIDDEN, fixed_batch, make_sac, noise_replica, numpy_policy_sample)
+    HIDDEN, fixed_batch, make_sac, noise_replica, numpy_policy_sample, update_and_its_inputs)
 from tests.numpy_reference import mlp_forward
 
 N_CRITICS, N_QUANTILES, DROPPED = 3, 5, 2
@@ -85,15 +85,9 @@ def test_target_keeps_the_lowest_atoms_with_the_entropy_term_on_each():
 def test_update_matches_numpy():
     tqc = make_tqc(tau=0.05, initial_alpha=0.3)
     batch = fixed_batch()
-    policy_weights = tqc.policy.get_weights()
-    Z_weights = [Z.get_weights() for Z in tqc.Qs]
-    target_weights = [Z.get_weights() for Z in tqc.Q_targets]
-    alpha = np.exp(float(tqc._temperature.log_alpha.numpy()))
-    generator = noise_replica(tqc.policy)
-    next_noise = generator.normal((32, 1)).numpy().astype(np.float64)
-    noise = generator.normal((32, 1)).numpy().astype(np.float64)
-
-    diagnostics = {key: value.numpy() for key, value in tqc._update(batch).items()}
+    start, diagnostics = update_and_its_inputs(tqc, batch)
+    policy_weights, Z_weights, target_weights, alpha, next_noise, noise = (
+        start[key] for key in ("policy", "Qs", "targets", "alpha", "next_noise", "noise"))
 
     next_actions, next_log_probs = numpy_policy_sample(
         policy_weights, batch["next_observations"], next_noise)
