@@ -47,6 +47,21 @@ PRESETS = {
 }
 
 
+def apply_fuse(config, fuse):
+    """``--fuse K``: K updates fused into one call every K steps, for algorithms that take
+    one update per step. REDQ's and DroQ's G updates per step go with their policy step on
+    every G-th: refused, with the settings that change G."""
+    if fuse is None:
+        return
+    if config.get("policy_update_interval", 1) != 1:
+        raise SystemExit(f"--fuse is for one update per step; this algorithm runs "
+                         f"{config['n_train_repeat']} per step with its policy step on every "
+                         f"{config['policy_update_interval']}th: change them with --set "
+                         f"algorithm_params.config.n_train_repeat=G --set "
+                         f"algorithm_params.config.policy_update_interval=G")
+    config.update(n_train_repeat=fuse, train_every_n_steps=fuse)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--algorithm", default="SAC", choices=ALGORITHMS)
@@ -98,8 +113,7 @@ def build_variant(args, seed):
     config.update(n_epochs=-(-total_steps // config["epoch_length"]),
                   eval_n_episodes=args.eval_episodes,
                   final_eval_n_episodes=args.eval_episodes)
-    if args.fuse is not None:
-        config.update(n_train_repeat=args.fuse, train_every_n_steps=args.fuse)
+    apply_fuse(config, args.fuse)
     return variant
 
 

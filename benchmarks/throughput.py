@@ -32,6 +32,7 @@ import time
 
 from tqdm import tqdm
 
+from benchmarks.learning import apply_fuse
 from softlearning_tf2.experiments.variants import ALGORITHMS
 
 
@@ -185,8 +186,7 @@ def build_experiment(args):
     config = variant["algorithm_params"]["config"]
     config.update(n_initial_exploration_steps=args.warmup, min_pool_size=args.warmup,
                   fuse_train_repeats=True)
-    if args.fuse is not None:
-        config.update(n_train_repeat=args.fuse, train_every_n_steps=args.fuse)
+    apply_fuse(config, args.fuse)
     for key, value in (("tf_intra_op_threads", args.intra_op_threads),
                        ("tf_inter_op_threads", args.inter_op_threads)):
         if value is not None:

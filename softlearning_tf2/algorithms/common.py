@@ -156,9 +156,10 @@ def min_Q(Qs, observations, actions, training=False):
 
 
 def mean_Q(Qs, observations, actions, training=False):
-    """mean_i Q_i(s, a), [batch]: what REDQ's policy maximizes (arXiv:2101.05982 Eq. 2)."""
-    return tf.reduce_mean([Q([observations, actions], training=training)[:, 0] for Q in Qs],
-                          axis=0)
+    """mean_i Q_i(s, a), [batch]: what REDQ's policy maximizes (arXiv:2101.05982)."""
+    with shared_features_once(Qs):
+        return tf.reduce_mean([Q([observations, actions], training=training)[:, 0]
+                               for Q in Qs], axis=0)
 
 
 def policy_models(policy):

@@ -52,10 +52,17 @@ class SAC(SoftQAlgorithm):
         Algorithm 1, DroQ).
     """
 
+    # One Q value per critic (TQC's critics give quantiles).
+    scalar_critics = True
+
     def __init__(self, *, alpha_lr=3e-4, target_entropy="auto", initial_alpha=1.0,
                  fixed_alpha=None, policy_update_interval=1, **kwargs):
         super().__init__(**kwargs)
         check_hyperparameters(policy_update_interval=policy_update_interval)
+        outputs = sorted({int(Q.output_shape[-1]) for Q in self._Qs})
+        if self.scalar_critics and outputs != [1]:
+            raise ValueError(f"{type(self).__name__}'s critics give one Q value each; these "
+                             f"give {', '.join(map(str, outputs))} (n_quantiles needs TQC)")
         self._policy_update_interval = int(policy_update_interval)
         self._temperature = self._add_temperature(
             initial_alpha=initial_alpha, fixed_alpha=fixed_alpha, target_entropy=target_entropy,

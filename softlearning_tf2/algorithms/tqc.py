@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.algorithms.validation import check_ensemble
+from softlearning_tf2.models.observation_encoder import shared_features_once
 
 
 def quantile_values(Z, observations, actions, training=False):
@@ -62,6 +63,7 @@ class TQC(SAC):
 
     Q_values_at = staticmethod(quantile_values)
     Q_loss = staticmethod(quantile_huber_loss)
+    scalar_critics = False
 
     def __init__(self, *, top_quantiles_to_drop_per_net=2, **kwargs):
         super().__init__(**kwargs)
@@ -79,8 +81,9 @@ class TQC(SAC):
 
     def _all_atoms(self, Zs, observations, actions):
         """Every critic's quantiles side by side, [batch, N*M]."""
-        return tf.concat([quantile_values(Z, observations, actions, training=True)
-                          for Z in Zs], axis=1)
+        with shared_features_once(Zs):
+            return tf.concat([quantile_values(Z, observations, actions, training=True)
+                              for Z in Zs], axis=1)
 
     def _soft_Q_target(self, batch, alpha):
         """The truncated mixture's atoms, one target per atom, [batch, kN]."""

@@ -35,7 +35,8 @@ RULES = {
 
 
 # Switches: true or false (a bare word such as False would be the string "False").
-BOOLEANS = ("fuse_train_repeats", "fuse_environment_steps", "eval_deterministic")
+BOOLEANS = ("fuse_train_repeats", "fuse_environment_steps", "eval_deterministic",
+            "layer_normalization")
 
 # Settings that take one of a few names.
 RELABEL_STRATEGIES = ("future", "final", "episode", "random")

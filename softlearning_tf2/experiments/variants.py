@@ -346,7 +346,7 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         algorithm_params["config"]["reward_scale"] = SACV_REWARD_SCALES.get(domain, 1.0)
     if algorithm == "SAC" and discrete:
         algorithm_params["config"].update(DISCRETE_SAC_DOMAIN_CONFIG.get(domain, {}))
-    if universe == "dm_control" and algorithm == "SAC":
+    if universe == "dm_control" and algorithm in ("SAC", "TQC", "REDQ", "DroQ"):
         algorithm_params["config"].update(DM_CONTROL_SAC_CONFIG)
     if pixels:
         algorithm_params["config"].update(
@@ -553,13 +553,23 @@ def validate_ensemble(variant_spec):
     """What the algorithm asks of its critic ensemble (each grid value): REDQ's subset no
     larger than the ensemble, TQC's dropped quantiles fewer than each critic's."""
     algorithm_config = variant_spec["algorithm_params"]["config"]
-    Q_config = variant_spec["Q_params"]["config"]
+    Q_params = variant_spec["Q_params"]
+    Q_config = Q_params["config"]
+    # What SAC's own builders give: one Q value per critic, two critics for "double_*".
+    defaults = {"n_critics": 2 if str(Q_params["class_name"]).startswith("double") else 1,
+                "n_quantiles": 1}
+    if variant_spec["algorithm_params"]["class_name"] != "TQC":
+        for value in _grid_candidates(Q_config.get("n_quantiles", 1)):
+            if not is_sampled_search_space(value) and value != 1:
+                raise ValueError(f"n_quantiles {value} needs --algorithm TQC: "
+                                 f"{variant_spec['algorithm_params']['class_name']}'s critics "
+                                 f"give one Q value each")
     for algorithm_name, Q_name in (("subset_size", "n_critics"),
                                    ("top_quantiles_to_drop_per_net", "n_quantiles")):
         if algorithm_name not in algorithm_config:
             continue
         for algorithm_value in _grid_candidates(algorithm_config[algorithm_name]):
-            for Q_value in _grid_candidates(Q_config.get(Q_name)):
+            for Q_value in _grid_candidates(Q_config.get(Q_name, defaults[Q_name])):
                 if not (is_sampled_search_space(algorithm_value)
                         or is_sampled_search_space(Q_value)):
                     check_ensemble(**{algorithm_name: algorithm_value, Q_name: Q_value})

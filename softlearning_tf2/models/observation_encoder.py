@@ -113,15 +113,28 @@ def clone_sharing(models):
             if id(layer) not in copies:
                 copies[id(layer)] = SharedFeatures.from_config(layer.get_config())
             return copies[id(layer)]
-        return layer.__class__.from_config(layer.get_config())
+        return _fresh_layer(layer)
 
     return [_clone(model, clone_layer) for model in models]
 
 
-def _clone(model, clone_layer=None):
+# A copy's dropout layers draw masks from seeds this far from the original's: a target
+# network's masks are not the online network's (DroQ evaluates both with dropout on).
+CLONE_DROPOUT_SEED_OFFSET = 7919
+
+
+def _fresh_layer(layer):
+    """A layer of ``layer``'s configuration (new weights); a seeded dropout layer gets a seed
+    of its own."""
+    config = layer.get_config()
+    if isinstance(layer, keras.layers.Dropout) and config.get("seed") is not None:
+        config["seed"] = int(config["seed"]) + CLONE_DROPOUT_SEED_OFFSET
+    return layer.__class__.from_config(config)
+
+
+def _clone(model, clone_layer=_fresh_layer):
     """A new model of ``model``'s architecture starting from its weights."""
-    clone = (keras.models.clone_model(model) if clone_layer is None
-             else keras.models.clone_model(model, clone_function=clone_layer))
+    clone = keras.models.clone_model(model, clone_function=clone_layer)
     clone.set_weights(model.get_weights())
     return clone
 

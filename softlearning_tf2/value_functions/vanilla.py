@@ -1,5 +1,5 @@
 """Soft Q and V functions as Keras models."""
-from softlearning_tf2.algorithms.validation import check_ensemble
+from softlearning_tf2.algorithms.validation import check_ensemble, check_hyperparameters
 from softlearning_tf2.models.feedforward import feedforward_model
 
 
@@ -34,6 +34,7 @@ def feedforward_Q_ensemble(observation_size, action_size, n_critics=2, n_quantil
     distribution (TQC, arXiv:2005.04269). ``dropout_rate`` and ``layer_normalization``
     act after each hidden layer's weights (DroQ, arXiv:2110.02034)."""
     check_ensemble(n_critics=n_critics, n_quantiles=n_quantiles, dropout_rate=dropout_rate)
+    check_hyperparameters(layer_normalization=layer_normalization)
     return tuple(
         feedforward_model([observation_size, action_size], int(n_quantiles), hidden_layer_sizes,
                           activation, name=f"{name}_{index}",

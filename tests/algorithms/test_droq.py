@@ -1,5 +1,6 @@
 """DroQ's Q functions (dropout, layer normalization) against numpy; dropout on in every Q
 evaluation of the update and nowhere else (arXiv:2110.02034)."""
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -82,14 +83,37 @@ def test_without_dropout_the_update_is_redq_over_two_layer_normalized_Q_function
 def test_dropout_acts_in_the_target_the_critic_loss_and_the_policy_loss():
     droq = make_droq(dropout_rate=0.3, policy_update_interval=1)
     reference, diagnostics = reference_update(droq, fixed_batch())
-    for name, value in reference.items():
-        assert abs(diagnostics[name] - value) > 1e-3 * max(1.0, abs(value)), name
+    # The target and the policy loss are each computed apart from the others' dropout (the
+    # policy loss on the Q functions after their step, whatever moved them).
+    for name in ("Q_target-mean", "policy_loss"):
+        assert abs(diagnostics[name] - reference[name]) > 1e-3 * max(1.0, abs(reference[name]))
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3])
+def test_the_critic_loss_has_dropout_on_a_fixed_target(rate):
+    # The target held fixed, the critic loss alone: with dropout it differs from the loss of
+    # the dropout-free Q function, without it it matches.
+    droq = make_droq(dropout_rate=rate, policy_update_interval=1)
+    batch = fixed_batch()
+    target = np.random.default_rng(3).normal(size=32).astype(np.float32)
+    droq._soft_Q_target = lambda batch, alpha: tf.constant(target)  # before the first trace
+    Q_weights = droq.Qs[0].get_weights()
+    loss = droq._update(batch)["Q_0_loss"].numpy()
+    free = numpy_dropout_free_Q(Q_weights, [batch["observations"], batch["actions"]])
+    expected = 0.5 * np.mean((free - target) ** 2)
+    if rate:
+        assert abs(loss - expected) > 1e-3 * expected
+    else:
+        np.testing.assert_allclose(loss, expected, rtol=1e-4)
 
 
 def test_acting_has_no_dropout_and_the_masks_stream_is_checkpointed():
     droq = make_droq(dropout_rate=0.3)
     observations = tf.constant(fixed_batch()["observations"])
-    # The same computation twice: bit for bit (no dropout on the acting path).
+    # The policy, which acts, is evaluated and is exported, has no dropout layer; the same
+    # computation twice is the same bit for bit.
+    assert not [layer for model in vars(droq.policy).values() if isinstance(model, keras.Model)
+                for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
     np.testing.assert_array_equal(droq.policy.deterministic_actions(observations).numpy(),
                                   droq.policy.deterministic_actions(observations).numpy())
     _, _, variables = droq.checkpointables()
@@ -105,3 +129,10 @@ def test_acting_has_no_dropout_and_the_masks_stream_is_checkpointed():
 def test_dropout_outside_zero_to_one_is_refused(rate):
     with pytest.raises(ValueError, match=r"dropout_rate must be in \[0, 1\)"):
         make_droq(dropout_rate=rate)
+
+
+def test_the_policy_is_made_of_keras_models_without_dropout():
+    # The acting check above looks through the policy's Keras models: there are some.
+    droq = make_droq()
+    models = [model for model in vars(droq.policy).values() if isinstance(model, keras.Model)]
+    assert models and all(model.layers for model in models)

@@ -206,6 +206,10 @@ COMMAND_PREFIX = "softlearning: "
      "top_quantiles_to_drop_per_net 25 of n_quantiles 25 leaves no atom for the target"),
     (["--algorithm", "DroQ", "--set", "Q_params.config.dropout_rate=1.0"],
      "dropout_rate must be in [0, 1), got 1.0"),
+    (["--algorithm", "REDQ", "--set", "Q_params.config.n_quantiles=5"],
+     "n_quantiles 5 needs --algorithm TQC: REDQ's critics give one Q value each"),
+    (["--algorithm", "DroQ", "--set", "Q_params.config.layer_normalization=False"],
+     "layer_normalization must be true or false, got 'False'"),
     (["--algorithm", "TQC", "--domain", "CartPole"],
      "TQC trains on Box action spaces; CartPole-v1 has Discrete actions"),
 ])
