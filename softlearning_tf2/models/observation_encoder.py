@@ -133,8 +133,11 @@ def _fresh_layer(layer):
 
 
 def _clone(model, clone_layer=_fresh_layer):
-    """A new model of ``model``'s architecture starting from its weights."""
-    clone = keras.models.clone_model(model, clone_function=clone_layer)
+    """A new model of ``model``'s architecture starting from its weights. A subclassed model
+    (no layer graph for Keras to rebuild layer by layer) is cloned from its config."""
+    graph = isinstance(model, keras.Sequential) or type(model).__name__ == "Functional"
+    clone = (keras.models.clone_model(model, clone_function=clone_layer) if graph
+             else keras.models.clone_model(model))
     clone.set_weights(model.get_weights())
     return clone
 

@@ -136,3 +136,16 @@ def test_the_policy_is_made_of_keras_models_without_dropout():
     droq = make_droq()
     models = [model for model in vars(droq.policy).values() if isinstance(model, keras.Model)]
     assert models and all(model.layers for model in models)
+
+
+def test_target_networks_draw_masks_of_their_own():
+    droq = make_droq(dropout_rate=0.3)
+    batch = fixed_batch()
+    inputs = [tf.constant(batch["observations"]), tf.constant(batch["actions"])]
+    for Q, target in zip(droq.Qs, droq.Q_targets):
+        # The same weights (a target starts as its network's copy): without dropout the same
+        # computation, bit for bit; with it, other masks.
+        np.testing.assert_array_equal(Q(inputs, training=False).numpy(),
+                                      target(inputs, training=False).numpy())
+        assert not np.allclose(Q(inputs, training=True).numpy(),
+                               target(inputs, training=True).numpy())
