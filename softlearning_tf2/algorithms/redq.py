@@ -40,9 +40,11 @@ class REDQ(SAC):
         super().__init__(**kwargs)
         check_ensemble(n_critics=len(self._Qs), subset_size=subset_size)
         self._subset_size = int(subset_size)
-        seed = np.random.SeedSequence([self._diagnostics_seed, 2]).generate_state(1)[0]
-        self._subset_generator = tf.random.Generator.from_seed(int(seed))
-        self._track_variable("subset_noise_state", self._subset_generator.state)
+        self._whole_ensemble = self._subset_size == len(self._Qs)
+        if not self._whole_ensemble:  # M = N (DroQ) draws nothing: no stream to keep
+            seed = np.random.SeedSequence([self._diagnostics_seed, 2]).generate_state(1)[0]
+            self._subset_generator = tf.random.Generator.from_seed(int(seed))
+            self._track_variable("subset_noise_state", self._subset_generator.state)
 
     @property
     def subset_size(self):
@@ -65,10 +67,9 @@ class REDQ(SAC):
     def _soft_Q_target(self, batch, alpha):
         """The subset, then the target (with M = N, the minimum over all N and no draw)."""
         next_observations = batch["next_observations"]
-        whole_ensemble = self._subset_size == len(self._Q_targets)
-        subset = None if whole_ensemble else self.draw_subset()
+        subset = None if self._whole_ensemble else self.draw_subset()
         next_actions, next_log_probs = self._policy.actions_and_log_probs(next_observations)
-        if whole_ensemble:
+        if self._whole_ensemble:
             next_Q_values = min_Q(self._Q_targets, next_observations, next_actions,
                                   training=True)
         else:

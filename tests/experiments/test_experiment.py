@@ -131,9 +131,10 @@ experiment.save(sys.argv[3])
 
 
 # REDQ over three of DroQ's dropout critics at G = 4 (the policy step on every 4th update):
-# every state the two add to SAC's (the subset stream, the dropout masks' seed generators, the
-# last policy step's figures) at a fraction of G = 20's updates. DroQ is this class with
-# N = M = 2, its own code nothing else.
+# the training state the two add to SAC's (the subset stream, the dropout masks' seed
+# generators) at a fraction of G = 20's updates. DroQ is this class with N = M = 2, its own
+# code nothing else. (The last policy step's figures are checkpointed too, but the next policy
+# step overwrites them, so this comparison cannot see them: they are diagnostics only.)
 RESUME_EXTRA = {"REDQ": ["algorithm_params.config.n_train_repeat=4",
                          "algorithm_params.config.policy_update_interval=4",
                          "Q_params.config.n_critics=3", "Q_params.config.dropout_rate=0.1",
