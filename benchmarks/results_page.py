@@ -1,13 +1,15 @@
-"""The results page: SAC, SACV and SQL on MuJoCo tasks, run through the CLI, beside the
-published figures.
+"""The results page: SAC, SACV and SQL on MuJoCo tasks, and the SAC family's frontier (TQC,
+REDQ, DroQ), run through the CLI, beside the published figures.
 
     python -m benchmarks.results_page run [--only NAME ...]   # train (or continue) the rows
     python -m benchmarks.results_page collect                 # Tune's progress.csv -> CSVs
     python -m benchmarks.results_page render                  # CSVs -> README.md + PNGs
 
 ``run`` launches every row of ``ROWS`` that is not finished, one after another, as one
-``softlearning run_example_local examples.development`` experiment per row (its 3 seeds are 3
+``softlearning run_example_local examples.development`` experiment per row (its seeds are
 Tune trials side by side, one CPU each), checkpointing every ``CHECKPOINT_FREQUENCY`` epochs.
+A row is finished when its experiment, or where none is on this machine its committed CSV,
+has every seed at the row's last step.
 A row whose experiment directory exists but did not finish is continued with ``--restore``
 (the run was cut off: a crash, a reboot, the end of a sitting); every launch is logged in
 ``sittings.jsonl`` so the page can say which rows were resumed. Stop a sitting with SIGINT to
@@ -15,13 +17,18 @@ this process: the running experiment stops and saves, and no further row starts.
 sitting between rows instead, send SIGUSR1 (``kill -USR1 <pid>``): the running row goes on to
 its end and no further row starts.
 
+Two pages share the runner: ``mujoco`` (``MUJOCO_ROWS``: steps counted after the random
+warm-up, as Tianshou's published SAC counts them) and ``frontier`` (``FRONTIER_ROWS``: steps
+counted from the first environment step, warm-up included, as the SimbaV2 authors' baseline
+CSVs count them). Each row's CSV goes to ``results/<page>/``.
+
 ``collect`` condenses each row's trials into ``<row>.csv`` (seed, environment steps, steps
 after the warm-up, evaluation return; when a trial was resumed from a checkpoint the epochs it
 ran again replace the ones it lost). ``render`` writes ``README.md`` (the table is generated
 from those CSVs: ``tests/benchmarks/test_results_page.py`` checks that they agree) and one PNG
 per task. Experiment directories (checkpoints, Tune's files) stay under ``runs/``, which git
-ignores; the CSVs, the log of sittings and the figures (``results/mujoco/``) and the page
-(``results/README.md``) are committed.
+ignores; the CSVs, the logs of sittings and the figures (``results/mujoco/``,
+``results/frontier/``) and the page (``results/README.md``) are committed.
 """
 import argparse
 import csv
@@ -37,7 +44,6 @@ from dataclasses import dataclass, field
 from benchmarks.learning import PRESETS
 
 RESULTS_DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-PAGE_DIRECTORY = os.path.join(RESULTS_DIRECTORY, "mujoco")
 RUNS_DIRECTORY = os.path.join(RESULTS_DIRECTORY, "runs")
 SITTINGS_FILE = "sittings.jsonl"
 SEEDS = (0, 1, 2)
@@ -48,8 +54,10 @@ RESULT_COLUMNS = ["seed", "timestep", "steps_after_warmup", "evaluation_return"]
 
 @dataclass(frozen=True)
 class Row:
-    """One experiment of the page: an algorithm on a task, 3 seeds, reported at ``report_at``
-    environment steps after the uniform-random warm-up."""
+    """One experiment of a page: an algorithm on a task over ``seeds``, trained for ``steps``
+    and reported at ``report_at``, both counted as ``steps_from`` says: "warmup" after the
+    uniform-random warm-up (the run takes warm-up + steps), "first" from the first
+    environment step (the warm-up is part of them)."""
     algorithm: str
     env: str
     steps: int
@@ -58,6 +66,15 @@ class Row:
     label: str = ""
     overrides: tuple = field(default=())
     worker_cpus: float = 0.0  # CPUs of a trial's sampler workers, beside its own one
+    seeds: tuple = SEEDS
+    steps_from: str = "warmup"
+    page: str = "mujoco"
+    estimate: str = ""  # the row's cost, estimated from benchmarks.throughput before it ran
+    targets: tuple = ()  # ((step, return), ...): a return the row is expected to reach
+
+    def __post_init__(self):
+        if self.steps_from not in ("warmup", "first"):
+            raise ValueError(f"steps_from is 'warmup' or 'first', not {self.steps_from!r}")
 
     @property
     def name(self):
@@ -81,6 +98,13 @@ class Row:
     def variant_overrides(self):
         return list(PRESETS[self.preset]) + list(self.overrides)
 
+    def timestep(self, step, warmup):
+        """The environment step (from the first) of ``step`` as this row counts steps."""
+        return step + warmup if self.steps_from == "warmup" else step
+
+    def page_directory(self, results_directory=RESULTS_DIRECTORY):
+        return os.path.join(results_directory, self.page)
+
 
 # SAC with Tianshou's settings (the published curve's), read at 100k and 300k from one run;
 # SAC collecting with 2 asynchronous Ray workers (issue 17's check against the default
@@ -88,7 +112,7 @@ class Row:
 # SACV and SQL at their papers' settings (reward scales 5 and 30 on these tasks: the
 # variant's defaults), 100k. This is the order the runner trains them in (Ant, the longest,
 # last); the page groups them by algorithm.
-ROWS = (
+MUJOCO_ROWS = (
     Row("SAC", "Hopper-v5", 300_000, "tianshou", (100_000, 300_000)),
     Row("SAC", "Walker2d-v5", 300_000, "tianshou", (100_000, 300_000)),
     Row("SAC", "HalfCheetah-v5", 100_000, "tianshou", (100_000,), label="2-async-workers",
@@ -104,6 +128,42 @@ ROWS = (
     Row("SAC", "Ant-v5", 300_000, "tianshou", (100_000, 300_000)),
 )
 
+# The frontier at the variants' defaults (the papers' settings; README's "The SAC family's
+# frontier"), counted from the first step as the SimbaV2 baseline CSVs count them. Estimates:
+# env steps/s of one seed alone from `python -m benchmarks.throughput --algorithm A --env
+# HalfCheetah-v5` (benchmarks/README.md, session 14's sweep: TQC 145.3, DroQ 11.3, REDQ 6.6;
+# two threads), the 10k warm-up steps at no cost, and each of three seeds side by side (one
+# thread each on two cores) at SIDE_BY_SIDE_RATE of that: measured on the first TQC row (43
+# env steps/s per seed against 145.3 alone; before it, the estimate assumed 1.5-3 times one
+# seed's time for the three, 3.4 measured). None is above eight hours: every row runs three
+# seeds.
+SIDE_BY_SIDE_RATE = 0.30
+
+
+def _estimate(steps_per_second, steps, warmup=10_000):
+    alone = (steps - warmup) / steps_per_second / 3600
+    return (f"{alone:.1f} h per seed alone ({steps_per_second:g} env steps/s); 3 seeds side "
+            f"by side {alone / SIDE_BY_SIDE_RATE:.1f} h")
+
+
+FRONTIER = dict(steps_from="first", page="frontier")
+FRONTIER_ROWS = (
+    Row("TQC", "HalfCheetah-v5", 100_000, "reference", (50_000, 100_000),
+        estimate=_estimate(145.3, 100_000), **FRONTIER),
+    Row("TQC", "Hopper-v5", 100_000, "reference", (50_000, 100_000),
+        estimate=_estimate(145.3, 100_000), **FRONTIER),
+    Row("DroQ", "HalfCheetah-v5", 50_000, "reference", (50_000,),
+        estimate=_estimate(11.3, 50_000), targets=((50_000, 6_000),), **FRONTIER),
+    Row("DroQ", "Hopper-v5", 50_000, "reference", (50_000,),
+        estimate=_estimate(11.3, 50_000), **FRONTIER),
+    Row("REDQ", "Hopper-v5", 50_000, "reference", (50_000,),
+        estimate=_estimate(6.6, 50_000), targets=((50_000, 2_000),), **FRONTIER),
+    Row("REDQ", "HalfCheetah-v5", 50_000, "reference", (50_000,),
+        estimate=_estimate(6.6, 50_000), **FRONTIER),
+)
+ROWS = MUJOCO_ROWS + FRONTIER_ROWS
+PAGES = tuple(dict.fromkeys(row.page for row in ROWS))
+
 
 def warmup_and_epochs(row):
     """(warm-up steps, epoch length, epochs) of the row's variant."""
@@ -113,7 +173,7 @@ def warmup_and_epochs(row):
                               row.variant_overrides())
     config = variant["algorithm_params"]["config"]
     warmup, epoch_length = config["n_initial_exploration_steps"], config["epoch_length"]
-    return warmup, epoch_length, -(-(row.steps + warmup) // epoch_length)
+    return warmup, epoch_length, -(-row.timestep(row.steps, warmup) // epoch_length)
 
 
 def command(row):
@@ -124,7 +184,7 @@ def command(row):
     return (["softlearning", "run_example_local", "examples.development",
              "--algorithm", row.algorithm, "--universe", "gymnasium",
              "--domain", row.domain, "--task", row.task,
-             "--num-samples", str(len(SEEDS)), "--seed", str(SEEDS[0])]
+             "--num-samples", str(len(row.seeds)), "--seed", str(row.seeds[0])]
             + [argument for entry in sets for argument in ("--set", entry)]
             + ["--exp-name", row.name] + launch_flags(row))
 
@@ -132,9 +192,9 @@ def command(row):
 def launch_flags(row):
     """Flags every launch and restore of a row needs: the seeds side by side, one CPU each
     (and their workers' CPUs: Ray's CPUs are logical, they may exceed the cores)."""
-    cpus = len(SEEDS) * (1 + row.worker_cpus)
+    cpus = len(row.seeds) * (1 + row.worker_cpus)
     return ["--cpus", f"{cpus:g}", "--trial-cpus", "1",
-            "--max-concurrent-trials", str(len(SEEDS)),
+            "--max-concurrent-trials", str(len(row.seeds)),
             "--checkpoint-frequency", str(CHECKPOINT_FREQUENCY)]
 
 
@@ -160,20 +220,36 @@ def trial_progress(experiment_directory):
 
 
 def finished(row, curves):
+    """Every seed of ``curves`` ({seed: {timestep: return}}) at the row's last step."""
     warmup, _, _ = warmup_and_epochs(row)
-    return (set(curves) >= set(SEEDS)
-            and all(max(curves[seed], default=0) >= row.steps + warmup for seed in SEEDS))
+    return (set(curves) >= set(row.seeds)
+            and all(max(curves[seed], default=0) >= row.timestep(row.steps, warmup)
+                    for seed in row.seeds))
 
 
-def log_sitting(row, action, curves, page_directory):
+def committed_progress(row, results_directory):
+    """{seed: {timestep: return}} from the row's committed CSV ({} where there is none): a
+    machine without the experiment directories still knows which rows are done."""
+    path = os.path.join(row.page_directory(results_directory), f"{row.name}.csv")
+    curves = {}
+    if os.path.exists(path):
+        with open(path, newline="") as file:
+            for record in csv.DictReader(file):
+                curves.setdefault(int(record["seed"]), {})[int(record["timestep"])] = (
+                    float(record["evaluation_return"]))
+    return curves
+
+
+def log_sitting(row, action, curves, results_directory):
     entry = {"row": row.name, "action": action,
              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "timestep_before": {str(seed): max(curve) for seed, curve in sorted(curves.items())}}
-    with open(os.path.join(page_directory, SITTINGS_FILE), "a") as file:
+    os.makedirs(row.page_directory(results_directory), exist_ok=True)
+    with open(os.path.join(row.page_directory(results_directory), SITTINGS_FILE), "a") as file:
         file.write(json.dumps(entry) + "\n")
 
 
-def run_rows(rows, runs_directory, page_directory):
+def run_rows(rows, runs_directory, results_directory):
     """Trains or continues each unfinished row, one at a time; returns on the first SIGINT,
     or after the running row once SIGUSR1 has arrived."""
     # A runner started in the background of a script inherits SIGINT ignored: the CLI would
@@ -186,19 +262,19 @@ def run_rows(rows, runs_directory, page_directory):
 
     previous_handler = signal.signal(signal.SIGUSR1, request_stop_after_row)
     try:
-        return _run_rows(rows, runs_directory, page_directory, stop_after_row)
+        return _run_rows(rows, runs_directory, results_directory, stop_after_row)
     finally:
         signal.signal(signal.SIGUSR1, previous_handler)
 
 
-def _run_rows(rows, runs_directory, page_directory, stop_after_row):
+def _run_rows(rows, runs_directory, results_directory, stop_after_row):
     for row in rows:
         if stop_after_row:
             print(f"results_page: stopped before {row.name} (SIGUSR1)", flush=True)
             return 0
         directories = experiment_directories(row, runs_directory)
         curves = trial_progress(directories[-1]) if directories else {}
-        if directories and finished(row, curves):
+        if finished(row, curves if directories else committed_progress(row, results_directory)):
             print(f"results_page: {row.name} finished", flush=True)
             continue
         if directories and not glob.glob(os.path.join(directories[-1], "experiment_state*")):
@@ -214,7 +290,7 @@ def _run_rows(rows, runs_directory, page_directory, stop_after_row):
         else:
             arguments = command(row) + ["--local-dir", runs_directory]
             action = "start"
-        log_sitting(row, action, curves, page_directory)
+        log_sitting(row, action, curves, results_directory)
         print(f"results_page: {action} {row.name}: {' '.join(arguments)}", flush=True)
         process = subprocess.Popen(arguments)
         try:
@@ -230,8 +306,9 @@ def _run_rows(rows, runs_directory, page_directory, stop_after_row):
     return 0
 
 
-def collect(rows, runs_directory=RUNS_DIRECTORY, page_directory=PAGE_DIRECTORY):
-    """Writes ``<row>.csv`` for every row whose experiment has evaluated; returns the paths."""
+def collect(rows, runs_directory=RUNS_DIRECTORY, results_directory=RESULTS_DIRECTORY):
+    """Writes ``<page>/<row>.csv`` for every row whose experiment has evaluated; returns the
+    paths."""
     paths = []
     for row in rows:
         directories = experiment_directories(row, runs_directory)
@@ -241,7 +318,8 @@ def collect(rows, runs_directory=RUNS_DIRECTORY, page_directory=PAGE_DIRECTORY):
         if not curves:  # just started: no evaluation yet, nothing to tabulate or draw
             continue
         warmup, _, _ = warmup_and_epochs(row)
-        path = os.path.join(page_directory, f"{row.name}.csv")
+        path = os.path.join(row.page_directory(results_directory), f"{row.name}.csv")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", newline="") as file:
             writer = csv.writer(file)
             writer.writerow(RESULT_COLUMNS)
@@ -257,30 +335,36 @@ def parse_args(argv=None):
     parser.add_argument("action", choices=("run", "collect", "render"))
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="only these rows (names as in ROWS, e.g. SAC-Hopper-v5-tianshou-300k)")
-    parser.add_argument("--page-dir", default=PAGE_DIRECTORY)
+    parser.add_argument("--page", action="append", default=[], choices=PAGES,
+                        help="only this page's rows (frontier: TQC, REDQ, DroQ)")
+    parser.add_argument("--results-dir", default=RESULTS_DIRECTORY,
+                        help="where the pages' CSVs, logs and figures are (one folder a page)")
     parser.add_argument("--runs-dir", default=RUNS_DIRECTORY)
     return parser.parse_args(argv)
 
 
-def select_rows(names):
+def select_rows(names, pages=()):
     known = {row.name: row for row in ROWS}
     unknown = [name for name in names if name not in known]
     if unknown:
-        sys.exit(f"results_page: unknown row {', '.join(unknown)}; rows: {', '.join(known)}")
-    return [known[name] for name in names] if names else list(ROWS)
+        print(f"results_page: unknown row {', '.join(unknown)}; rows: {', '.join(known)}",
+              file=sys.stderr)
+        raise SystemExit(2)
+    rows = [known[name] for name in names] if names else list(ROWS)
+    return [row for row in rows if row.page in pages] if pages else rows
 
 
 def main(argv=None):
     args = parse_args(argv)
-    rows = select_rows(args.only)
+    rows = select_rows(args.only, args.page)
     if args.action == "run":
-        return run_rows(rows, args.runs_dir, args.page_dir)
+        return run_rows(rows, args.runs_dir, args.results_dir)
     if args.action == "collect":
-        for path in collect(rows, args.runs_dir, args.page_dir):
+        for path in collect(rows, args.runs_dir, args.results_dir):
             print(path)
         return 0
     from benchmarks.results_table import render_page
-    print(render_page(args.page_dir))
+    print(render_page(args.results_dir))
     return 0
 
 

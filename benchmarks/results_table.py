@@ -1,8 +1,9 @@
 """The results page's table and figures, generated from the CSVs of ``benchmarks.results_page``.
 
-``render_page(page_directory)`` reads ``<row>.csv`` and ``sittings.jsonl`` in
+``render_page(results_directory)`` reads ``<row>.csv`` and ``sittings.jsonl`` in
 ``results/mujoco/``, rewrites the block between the two ``MARKERS`` in ``results/README.md``
-(the prose around it is written by hand) and draws ``results/mujoco/<task>.png``.
+(the prose around it is written by hand) and draws ``results/mujoco/<task>.png``; then
+``benchmarks.frontier_table`` does the same for the frontier's page (``results/frontier/``).
 """
 import csv
 import json
@@ -38,19 +39,21 @@ CAUSES = {
 }
 
 
-def page_rows():
-    """The rows as the page lists them: grouped by algorithm, in ``ROWS``' order within one
+def page_rows(page="mujoco"):
+    """The page's rows as it lists them: grouped by algorithm, in ``ROWS``' order within one
     (``ROWS``' own order is the order the runner trains them in)."""
-    algorithms = list(dict.fromkeys(row.algorithm for row in ROWS))
-    return sorted(ROWS, key=lambda row: algorithms.index(row.algorithm))
+    rows = [row for row in ROWS if row.page == page]
+    algorithms = list(dict.fromkeys(row.algorithm for row in rows))
+    return sorted(rows, key=lambda row: algorithms.index(row.algorithm))
 
 
-def read_curves(csv_path):
-    """{seed: {steps after warm-up: evaluation return}} from a row's CSV."""
+def read_curves(csv_path, column="steps_after_warmup"):
+    """{seed: {step: evaluation return}} from a row's CSV, steps read from ``column``
+    (``steps_after_warmup``, or ``timestep``: environment steps from the first)."""
     curves = {}
     with open(csv_path, newline="") as file:
         for record in csv.DictReader(file):
-            curves.setdefault(int(record["seed"]), {})[int(record["steps_after_warmup"])] = (
+            curves.setdefault(int(record["seed"]), {})[int(record[column])] = (
                 float(record["evaluation_return"]))
     return curves
 
@@ -68,14 +71,14 @@ def read_sittings(page_directory):
     return sittings
 
 
-def figures_at(curves, step):
+def figures_at(curves, step, seeds=SEEDS):
     """Mean, standard deviation, per-seed returns at ``step`` and the mean of the last
     ``LAST_EVALUATIONS`` evaluations up to it; None unless every seed reached ``step``."""
-    if set(curves) < set(SEEDS) or any(step not in curves[seed] for seed in SEEDS):
+    if set(curves) < set(seeds) or any(step not in curves[seed] for seed in seeds):
         return None
-    returns = np.array([curves[seed][step] for seed in SEEDS])
+    returns = np.array([curves[seed][step] for seed in seeds])
     recent = np.array([[value for at, value in sorted(curves[seed].items()) if at <= step]
-                       [-LAST_EVALUATIONS:] for seed in SEEDS])
+                       [-LAST_EVALUATIONS:] for seed in seeds])
     return {"mean": float(returns.mean()), "std": float(returns.std()),
             "per_seed": [float(value) for value in returns],
             "last_evaluations": float(recent.mean())}
@@ -173,8 +176,8 @@ def table_markdown(page_directory):
     return "\n".join(lines)
 
 
-def replace_block(text, block):
-    start, end = text.index(MARKERS[0]), text.index(MARKERS[1]) + len(MARKERS[1])
+def replace_block(text, block, markers=MARKERS):
+    start, end = text.index(markers[0]), text.index(markers[1]) + len(markers[1])
     return text[:start] + block + text[end:]
 
 
@@ -223,12 +226,21 @@ def plot_tasks(page_directory):
     return paths
 
 
-def render_page(page_directory, readme=None):
-    """Rewrites the README's generated block and the figures; returns the README's path."""
-    readme = readme or os.path.join(os.path.dirname(page_directory), "README.md")
+def render_page(results_directory, readme=None):
+    """Rewrites the README's generated blocks (both pages) and the figures; returns the
+    README's path."""
+    from benchmarks import frontier_table
+
+    readme = readme or os.path.join(results_directory, "README.md")
+    page_directory = os.path.join(results_directory, "mujoco")
     with open(readme) as file:
         text = file.read()
+    text = replace_block(text, table_markdown(page_directory))
+    text = replace_block(text, frontier_table.table_markdown(results_directory),
+                         frontier_table.MARKERS)
     with open(readme, "w") as file:
-        file.write(replace_block(text, table_markdown(page_directory)))
+        file.write(text)
     plot_tasks(page_directory)
+    frontier_table.plot_tasks(results_directory)
+    frontier_table.plot_iqm(results_directory)
     return readme

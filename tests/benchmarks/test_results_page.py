@@ -119,18 +119,31 @@ def test_collect_keeps_the_epochs_a_restored_trial_ran_again(tmp_path):
         ("1", "2000", "4.0"), ("2", "1000", "0.0"), ("2", "2000", "6.0")]
 
 
-def test_render_rewrites_only_the_generated_block_and_draws_each_task(tmp_path):
+def test_render_rewrites_only_the_generated_blocks_and_draws_each_task(tmp_path):
+    from benchmarks import frontier_table
+
     page = tmp_path / "mujoco"
     page.mkdir()
+    (tmp_path / "frontier").mkdir()
+    baselines = os.path.join(RESULTS, "frontier", frontier_table.BASELINES_FILE)
+    (tmp_path / "frontier" / frontier_table.BASELINES_FILE).write_text(open(baselines).read())
     write_row_csv(page, HOPPER, {seed: [100.0 * seed + step for step in range(20)]
                                  for seed in (0, 1, 2)})
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results_table.MARKERS[0]}\nstale\n{results_table.MARKERS[1]}\nend\n")
-    results_table.render_page(str(page))
+    readme.write_text(f"intro\n{results_table.MARKERS[0]}\nstale\n{results_table.MARKERS[1]}\n"
+                      f"middle\n{frontier_table.MARKERS[0]}\nstale\n{frontier_table.MARKERS[1]}"
+                      "\nend\n")
+    results_table.render_page(str(tmp_path))
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("\nend\n") and "stale" not in text
+    assert "\nmiddle\n" in text
     assert generated_block(readme) == results_table.table_markdown(str(page))
     assert sorted(os.listdir(page)) == ["Hopper-v5.png", f"{HOPPER.name}.csv"]
+    # No frontier run yet: no frontier figure, and the block says every row is not started.
+    assert os.listdir(tmp_path / "frontier") == [frontier_table.BASELINES_FILE]
+    frontier = text[text.index(frontier_table.MARKERS[0]):]
+    assert frontier.count("| not started |") == sum(len(row.report_at) for row in ROWS
+                                                     if row.page == "frontier")
 
 
 def test_each_row_s_command_builds_the_variant_it_names():
@@ -143,31 +156,40 @@ def test_each_row_s_command_builds_the_variant_it_names():
         args = get_parser().parse_args(arguments[3:])
         spec = get_variant_spec(args)
         config = spec["algorithm_params"]["config"]
-        assert config["n_epochs"] * config["epoch_length"] == row.steps + 10_000
+        counted_after_warmup = 10_000 if row.steps_from == "warmup" else 0
+        assert config["n_epochs"] * config["epoch_length"] == row.steps + counted_after_warmup
+        assert args.num_samples == len(row.seeds) and args.seed == row.seeds[0]
+        assert spec["algorithm_params"]["class_name"] == row.algorithm
         assert config["eval_n_episodes"] == results_page.EVAL_EPISODES
         if row.preset == "tianshou":
             assert (config["policy_lr"], config["Q_lr"], config["fixed_alpha"]) == (1e-3, 1e-3, 0.2)
 
 
-def test_the_page_lists_every_row_once_grouped_by_algorithm():
-    listed = results_table.page_rows()
+def test_each_page_lists_its_rows_once_grouped_by_algorithm():
+    listed = results_table.page_rows("mujoco") + results_table.page_rows("frontier")
     assert sorted(row.name for row in listed) == sorted(row.name for row in ROWS)
-    algorithms = [row.algorithm for row in listed]
-    # each algorithm's rows are contiguous, and keep the training order among themselves
-    assert algorithms == sorted(algorithms, key=algorithms.index)
-    for algorithm in set(algorithms):
-        assert ([row for row in listed if row.algorithm == algorithm]
-                == [row for row in ROWS if row.algorithm == algorithm])
+    assert len({row.name for row in ROWS}) == len(ROWS)
+    for page in results_page.PAGES:
+        algorithms = [row.algorithm for row in results_table.page_rows(page)]
+        # each algorithm's rows are contiguous, and keep the training order among themselves
+        assert algorithms == sorted(algorithms, key=algorithms.index)
+        for algorithm in set(algorithms):
+            assert ([row for row in results_table.page_rows(page) if row.algorithm == algorithm]
+                    == [row for row in ROWS if row.algorithm == algorithm and row.page == page])
 
 
-def test_an_unknown_row_is_named():
-    with pytest.raises(SystemExit, match="unknown row SAC-Hoper"):
+def test_an_unknown_row_is_named_in_one_line_with_exit_2(capsys):
+    with pytest.raises(SystemExit) as stopped:
         results_page.select_rows(["SAC-Hoper"])
+    assert stopped.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("results_page: unknown row SAC-Hoper; rows: ")
+    assert {row.page for row in results_page.select_rows([], ["frontier"])} == {"frontier"}
 
 
 def test_the_committed_page_has_a_figure_for_each_task_with_a_csv():
-    page = os.path.join(RESULTS, "mujoco")
     for row in ROWS:
+        page = row.page_directory(RESULTS)
         if os.path.exists(os.path.join(page, f"{row.name}.csv")):
             assert os.path.exists(os.path.join(page, f"{row.env}.png")), row.env
 
@@ -192,27 +214,27 @@ def record_launches(monkeypatch, during_wait=lambda: None):
 def test_run_starts_restores_or_skips_each_row_and_logs_the_sittings(tmp_path, monkeypatch):
     launched = record_launches(monkeypatch)
     row = Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,))
-    runs, page = tmp_path / "runs", tmp_path / "page"
-    page.mkdir()
-    assert results_page.run_rows([row], str(runs), str(page)) == 0
+    runs, results = tmp_path / "runs", tmp_path / "results"
+    page = results / "mujoco"
+    assert results_page.run_rows([row], str(runs), str(results)) == 0
     assert launched[-1][:3] == ["softlearning", "run_example_local", "examples.development"]
     assert launched[-1][-2:] == ["--local-dir", str(runs)]  # a new experiment
     experiment = runs / "gymnasium" / "Hopper" / "v5" / f"2026-01-01T00-00-00-{row.name}"
     for seed in (0, 1, 2):
         write_trial(experiment, f"id={seed}-seed={seed}", seed, [(11_000, 1.0)])
     # Without Tune's experiment state there is nothing to restore: set aside, started anew.
-    results_page.run_rows([row], str(runs), str(page))
+    results_page.run_rows([row], str(runs), str(results))
     assert launched[-1][-2:] == ["--local-dir", str(runs)]
     assert os.path.isdir(f"{experiment}.unstarted") and not experiment.exists()
     os.rename(f"{experiment}.unstarted", experiment)
     (experiment / "experiment_state-2026-01-01.json").write_text("{}")
-    results_page.run_rows([row], str(runs), str(page))
+    results_page.run_rows([row], str(runs), str(results))
     assert launched[-1][3:5] == ["--restore", str(experiment)]  # cut off: continued
     assert launched[-1][launched[-1].index("--cpus") + 1] == "3"
     for seed in (0, 1, 2):
         with open(experiment / f"id={seed}-seed={seed}" / "progress.csv", "a") as file:
             file.write(f"1,12000,{seed}\n")
-    results_page.run_rows([row], str(runs), str(page))
+    results_page.run_rows([row], str(runs), str(results))
     assert len(launched) == 3  # finished: nothing launched
     sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
     assert [entry["action"] for entry in sittings] == ["start", "start", "restore"]
@@ -224,10 +246,9 @@ def test_sigusr1_lets_the_running_row_finish_and_starts_no_further_row(tmp_path,
     launched = record_launches(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGUSR1))
     rows = [Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,)),
             Row("SAC", "Walker2d-v5", 2_000, "tianshou", (2_000,))]
-    page = tmp_path / "page"
-    page.mkdir()
+    page = tmp_path / "mujoco"
     handler_before = signal.getsignal(signal.SIGUSR1)
-    assert results_page.run_rows(rows, str(tmp_path / "runs"), str(page)) == 0
+    assert results_page.run_rows(rows, str(tmp_path / "runs"), str(tmp_path)) == 0
     assert len(launched) == 1 and "Hopper" in launched[0]
     assert signal.getsignal(signal.SIGUSR1) == handler_before  # the runner's handler is gone
     sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
@@ -239,3 +260,105 @@ def test_the_figures_trailing_mean_is_each_seed_s_last_five_evaluations():
     direct = np.array([[returns[seed, max(0, index - 4):index + 1].mean()
                         for index in range(40)] for seed in range(3)])
     np.testing.assert_allclose(results_table.trailing_mean(returns, 5), direct)
+
+
+def test_a_row_counted_from_the_first_step_ends_there_and_a_committed_csv_finishes_it(
+        tmp_path, monkeypatch):
+    launched = record_launches(monkeypatch)
+    row = Row("TQC", "Hopper-v5", 3_000, "reference", (3_000,), steps_from="first",
+              page="frontier")
+    warmup, epoch_length, epochs = results_page.warmup_and_epochs(row)
+    assert (warmup, epochs * epoch_length) == (10_000, 3_000)  # the warm-up is inside them
+    assert not finished(row, {seed: {2_000: 1.0} for seed in row.seeds})
+    assert finished(row, {seed: {3_000: 1.0} for seed in row.seeds})
+    with pytest.raises(ValueError, match="steps_from"):
+        Row("TQC", "Hopper-v5", 3_000, "reference", (3_000,), steps_from="after")
+    # No experiment on this machine, and the committed CSV has every seed at 3k: not rerun.
+    page = tmp_path / "results" / "frontier"
+    page.mkdir(parents=True)
+    with open(page / f"{row.name}.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(results_page.RESULT_COLUMNS)
+        writer.writerows((seed, step, step - warmup, 1.0) for seed in row.seeds
+                         for step in (1_000, 2_000, 3_000))
+    results_page.run_rows([row], str(tmp_path / "runs"), str(tmp_path / "results"))
+    assert launched == []
+    # One seed short of the end: started (with the sitting logged on the row's own page).
+    with open(page / f"{row.name}.csv", "w", newline="") as file:
+        csv.writer(file).writerows([results_page.RESULT_COLUMNS, [0, 3_000, -7_000, 1.0]])
+    results_page.run_rows([row], str(tmp_path / "runs"), str(tmp_path / "results"))
+    assert len(launched) == 1 and launched[0][launched[0].index("--algorithm") + 1] == "TQC"
+    assert [json.loads(line)["row"] for line in open(page / results_page.SITTINGS_FILE)] == [
+        row.name]
+
+
+def frontier_results(tmp_path, returns):
+    """A results directory with the committed baselines and, for each (row name, task) of
+    ``returns``, a frontier CSV of {seed: return at every 1,000 steps to 50k}."""
+    from benchmarks import frontier_table
+
+    (tmp_path / "frontier").mkdir()
+    (tmp_path / "mujoco").mkdir()
+    (tmp_path / "frontier" / frontier_table.BASELINES_FILE).write_text(
+        open(os.path.join(RESULTS, "frontier", frontier_table.BASELINES_FILE)).read())
+    for (name, directory), per_seed in returns.items():
+        with open(tmp_path / directory / f"{name}.csv", "w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(results_page.RESULT_COLUMNS)
+            for seed, value in per_seed.items():
+                writer.writerows((seed, step, step - 10_000, value)
+                                 for step in range(1_000, 50_001, 1_000))
+    return str(tmp_path)
+
+
+def test_frontier_rows_against_the_published_spread_our_sac_and_their_targets(tmp_path):
+    from benchmarks import frontier_table
+
+    results = frontier_results(tmp_path, {
+        # published DroQ HalfCheetah at 50k: 6,383 ± 798; REDQ Hopper 2,485 ± 1,035
+        ("DroQ-HalfCheetah-v5-reference-50k", "frontier"): {0: 5_500.0, 1: 6_000.0, 2: 7_000.0},
+        ("REDQ-Hopper-v5-reference-50k", "frontier"): {0: 900.0, 1: 1_000.0, 2: 1_100.0},
+        ("TQC-Hopper-v5-reference-100k", "frontier"): {0: 700.0, 1: 800.0, 2: 900.0},
+        ("SAC-Hopper-v5-tianshou-300k", "mujoco"): {0: 500.0, 1: 600.0, 2: 1_000.0}})
+    lines = {(line["row"], line["step"]): line for line in frontier_table.table_rows(results)}
+    droq = lines[("DroQ-HalfCheetah-v5-reference-50k", 50_000)]
+    assert droq["ours"] == "6,167 ± 624 (5,500, 6,000, 7,000)"
+    assert droq["published"] == "6,383 ± 798"
+    assert droq["versus"] == "within the published mean ± std"
+    assert droq["target"] == ">= 6,000: met" and droq["status"] == "finished"
+    redq = lines[("REDQ-Hopper-v5-reference-50k", 50_000)]
+    assert redq["versus"] == "below the published mean - std"  # 1,000 < 2,485 - 1,035
+    assert redq["target"] == ">= 2,000: missed"
+    tqc_50k = lines[("TQC-Hopper-v5-reference-100k", 50_000)]
+    assert tqc_50k["versus"] == "at or above our SAC (700, Tianshou's settings)"
+    assert tqc_50k["status"] == "in progress: the slowest seed at 50,000 steps"
+    assert lines[("TQC-Hopper-v5-reference-100k", 100_000)]["ours"] == ""
+    assert lines[("REDQ-HalfCheetah-v5-reference-50k", 50_000)]["status"] == "not started"
+
+
+def test_the_iqm_is_numpy_s_middle_half_of_returns_over_published_sac(tmp_path):
+    from benchmarks import frontier_table
+
+    droq = {"HalfCheetah": {0: 5_000.0, 1: 6_000.0, 2: 9_000.0},
+            "Hopper": {0: 200.0, 1: 1_500.0, 2: 2_500.0}}
+    results = frontier_results(tmp_path, {
+        (f"DroQ-{task}-v5-reference-50k", "frontier"): per_seed
+        for task, per_seed in droq.items()})
+    scores = frontier_table.iqm_scores(results, 50_000)
+    assert list(scores) == ["DroQ"]  # REDQ, TQC and our SAC have no runs on both tasks here
+    published_sac = {"HalfCheetah": 4212.3, "Hopper": 529.8}  # the baseline CSV at 50k
+    expected = np.array([[droq[task][seed] / published_sac[task] for task in droq]
+                         for seed in (0, 1, 2)])
+    np.testing.assert_allclose(scores["DroQ"], expected)
+    # IQM of 6 scores: the middle 4 (one cut from each end), the interval around it.
+    middle = np.sort(expected.ravel())[1:-1].mean()
+    point, low, high = frontier_table.interval_estimates(scores)["DroQ"]
+    assert point == pytest.approx(middle)
+    assert low < point < high
+    assert frontier_table.interval_estimates(scores)["DroQ"] == (point, low, high)  # seeded
+    published = frontier_table.published_normalized(results, 50_000)
+    assert published["DroQ (published)"] == pytest.approx(
+        (6383.1 / 4212.3 + 1568.8 / 529.8) / 2)
+    assert frontier_table.plot_iqm(results).endswith("iqm.png")
+    assert frontier_table.plot_tasks(results) == [
+        os.path.join(results, "frontier", f"{task}-v5.png") for task in droq]
