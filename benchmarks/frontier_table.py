@@ -33,7 +33,7 @@ BASELINE_NAMES = {"SAC": "SAC", "REDQ": "REDQ (UTD 20)", "DroQ": "DroQ (UTD 20)"
 OUR_SAC_ROWS = {"HalfCheetah-v5": "SAC-HalfCheetah-v5-tianshou-300k",
                 "Hopper-v5": "SAC-Hopper-v5-tianshou-300k"}
 IQM_STEPS = (50_000, 100_000)
-BOOTSTRAP_REPETITIONS = 20_000
+BOOTSTRAP_REPETITIONS = 2_000  # Efron and Tibshirani: 1,000-2,000 suffice for percentile intervals
 BOOTSTRAP_SEED = 0
 
 
@@ -156,20 +156,28 @@ def iqm_scores(results_directory, step):
     return scores
 
 
-def interval_estimates(scores):
+def interval_estimates(scores, repetitions=BOOTSTRAP_REPETITIONS):
     """{algorithm: (IQM, low, high)}: rliable's interquartile mean with the 95% stratified
-    bootstrap interval (runs resampled within each task)."""
+    bootstrap interval (runs resampled within each task, ``repetitions`` times)."""
     import warnings
 
     from rliable import library, metrics
 
     if not scores:
         return {}
-    with warnings.catch_warnings():  # arch's notice that rliable's random_state is deprecated
-        warnings.simplefilter("ignore", FutureWarning)
-        points, intervals = library.get_interval_estimates(
-            scores, lambda x: np.array([metrics.aggregate_iqm(x)]),
-            reps=BOOTSTRAP_REPETITIONS, random_state=np.random.RandomState(BOOTSTRAP_SEED))
+    # rliable 1.2's StratifiedBootstrap draws its resamples from numpy's global generator
+    # (np.random.choice), whatever random_state says: seeded here for a page that renders the
+    # same twice, and the caller's global state put back afterwards.
+    global_state = np.random.get_state()
+    np.random.seed(BOOTSTRAP_SEED)
+    try:
+        with warnings.catch_warnings():  # arch's notice that random_state is deprecated
+            warnings.simplefilter("ignore", FutureWarning)
+            points, intervals = library.get_interval_estimates(
+                scores, lambda x: np.array([metrics.aggregate_iqm(x)]),
+                reps=repetitions, random_state=np.random.RandomState(BOOTSTRAP_SEED))
+    finally:
+        np.random.set_state(global_state)
     return {name: (float(points[name][0]), float(intervals[name][0, 0]),
                    float(intervals[name][1, 0])) for name in scores}
 
@@ -286,10 +294,10 @@ def plot_tasks(results_directory):
     return paths
 
 
-def plot_iqm(results_directory):
+def plot_iqm(results_directory, repetitions=BOOTSTRAP_REPETITIONS):
     """``iqm.png``: one panel per step of ``IQM_STEPS``, each algorithm's IQM with its 95%
     interval, the published algorithms' normalized means as crosses; None before any row."""
-    panels = [(step, interval_estimates(iqm_scores(results_directory, step)))
+    panels = [(step, interval_estimates(iqm_scores(results_directory, step), repetitions))
               for step in IQM_STEPS]
     if not any(estimates for _, estimates in panels):
         return None

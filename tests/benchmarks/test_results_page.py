@@ -27,6 +27,15 @@ def test_committed_table_is_the_one_the_committed_csvs_give():
     assert committed == results_table.table_markdown(os.path.join(RESULTS, "mujoco"))
 
 
+def test_committed_frontier_table_is_the_one_the_committed_csvs_give():
+    from benchmarks import frontier_table
+
+    text = open(os.path.join(RESULTS, "README.md")).read()
+    start, end = (text.index(marker) for marker in frontier_table.MARKERS)
+    assert (text[start:end + len(frontier_table.MARKERS[1])]
+            == frontier_table.table_markdown(RESULTS))
+
+
 def write_row_csv(directory, row, returns_by_seed, warmup=10_000):
     """returns_by_seed: {seed: [return at 1k, 2k, ... after warm-up]}."""
     with open(os.path.join(directory, f"{row.name}.csv"), "w", newline="") as file:
@@ -355,7 +364,7 @@ def test_the_iqm_is_numpy_s_middle_half_of_returns_over_published_sac(tmp_path):
     point, low, high = frontier_table.interval_estimates(scores)["DroQ"]
     assert point == pytest.approx(middle)
     assert low < point < high
-    assert frontier_table.interval_estimates(scores)["DroQ"] == (point, low, high)  # seeded
+    assert frontier_table.interval_estimates(scores)["DroQ"] == (point, low, high)
     published = frontier_table.published_normalized(results, 50_000)
     assert published["DroQ (published)"] == pytest.approx(
         (6383.1 / 4212.3 + 1568.8 / 529.8) / 2)
