@@ -130,15 +130,16 @@ experiment.save(sys.argv[3])
 """
 
 
-# REDQ over three of DroQ's dropout critics at G = 4 (the policy step on every 4th update):
-# the training state the two add to SAC's (the subset stream, the dropout masks' seed
-# generators) at a fraction of G = 20's updates. DroQ is this class with N = M = 2, its own
-# code nothing else. (The last policy step's figures are checkpointed too, but the next policy
-# step overwrites them, so this comparison cannot see them: they are diagnostics only.)
+# REDQ over three dropout critics at G = 4 (the policy step on every 4th update): the
+# training state the two add to SAC's (the subset stream, the dropout masks' seed generators)
+# at a fraction of G = 20's updates. DroQ is this class with N = M = 2 and layer
+# normalization, whose scales and offsets are weights of the Q models, saved with the dense
+# layers' kernels; left out here because tracing it doubles the test's time (16 s a build).
+# (The last policy step's figures are checkpointed too, but the next policy step overwrites
+# them, so this comparison cannot see them: they are diagnostics only.)
 RESUME_EXTRA = {"REDQ": ["algorithm_params.config.n_train_repeat=4",
                          "algorithm_params.config.policy_update_interval=4",
-                         "Q_params.config.n_critics=3", "Q_params.config.dropout_rate=0.1",
-                         "Q_params.config.layer_normalization=true"]}
+                         "Q_params.config.n_critics=3", "Q_params.config.dropout_rate=0.1"]}
 
 
 @pytest.mark.parametrize("algorithm, domain, task, new_process", [
