@@ -24,11 +24,16 @@ setup(
         "ray[tune]>=2.60,<2.61",
         "tensorboardX>=2.6",
         "tensorboard>=2.21,<2.22",
-        "pandas>=2.0",
+        "pandas>=2.2,<3",
         "matplotlib>=3.8",
         "tqdm>=4.66",
     ],
-    extras_require={"test": ["pytest>=8.0"]},
+    extras_require={
+        "test": ["pytest>=8.0", "pytest-xdist>=3.5"],
+        # The documentation site (mkdocs.yml); verified together on the project's machine kind.
+        "docs": ["mkdocs==1.6.1", "mkdocs-material==9.8.2", "mkdocstrings==1.0.8",
+                 "mkdocstrings-python==2.0.11"],
+    },
     entry_points={
         "console_scripts": [
             "softlearning=softlearning_tf2.scripts.console_scripts:main",

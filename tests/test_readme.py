@@ -1,4 +1,5 @@
-"""README's Python API snippet runs as written."""
+"""README's Python API snippet runs as written (the same block is on the docs' Python API
+page: tests/test_docs.py checks they are one text)."""
 import os
 import re
 
@@ -11,7 +12,8 @@ def readme_snippet(marker):
     """The ```python block that follows ``<!-- marker -->`` in README.md."""
     with open(README) as file:
         text = file.read()
-    match = re.search(rf"<!-- {marker} -->\s*```python\n(.*?)```", text, re.DOTALL)
+    match = re.search(rf"<!-- {marker} -->\s*(?:<!-- runnable -->\s*)?```python\n(.*?)```",
+                      text, re.DOTALL)
     assert match, f"README.md has no python block after <!-- {marker} -->"
     return match.group(1)
 

@@ -125,6 +125,8 @@ class Experiment:
 
     # -- Training ------------------------------------------------------------------------------
     def train_epoch(self):
+        """Trains one epoch (``epoch_length`` environment steps and their updates, then the
+        evaluation) and returns its diagnostics, with ``done`` once ``n_epochs`` are done."""
         diagnostics = self.algorithm.train_epoch()
         diagnostics["done"] = self.algorithm.done
         self.diagnostics.append(diagnostics)
@@ -211,6 +213,7 @@ class Experiment:
         return path
 
     def close(self):
+        """Closes the sampler (and its Ray workers, if any) and both environments."""
         self.sampler.close()
         self.training_environment.close()
         self.evaluation_environment.close()
