@@ -1,6 +1,6 @@
 """Stable-Baselines3 DQN with the RL Baselines3 Zoo's hyperparameters, evaluated the way
-``benchmarks.discrete`` evaluates our agents. Runs in the Stable-Baselines3 virtual environment
-(``../shared/bench/sb3_sac_speed.sh`` makes it; ``pip install box2d==2.3.10`` there for
+``benchmarks.discrete`` evaluates our agents. Runs in the Stable-Baselines3 virtual
+environment of benchmarks/README.md's peers (``$SB3_VENV``; ``pip install box2d==2.3.10`` there for
 LunarLander), never inside the project's own environment:
 
     /tmp/sb3-venv/bin/python benchmarks/sb3_dqn.py ENV_ID STEPS SEED EVAL_EVERY EVAL_EPISODES OUT.csv

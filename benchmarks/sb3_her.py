@@ -1,6 +1,6 @@
 """Stable-Baselines3 SAC + HerReplayBuffer on a gymnasium-robotics goal task, evaluated the way
-``benchmarks.hindsight`` evaluates ours. Runs in the Stable-Baselines3 virtual environment
-(``../shared/bench/sb3_sac_speed.sh`` makes it; ``pip install gymnasium-robotics==1.4.2
+``benchmarks.hindsight`` evaluates ours. Runs in the Stable-Baselines3 virtual
+environment of benchmarks/README.md's peers (``$SB3_VENV``; ``pip install gymnasium-robotics==1.4.2
 mujoco==3.17.0`` there), never inside the project's own environment:
 
     /tmp/sb3-venv/bin/python benchmarks/sb3_her.py ENV_ID STEPS SEEDS EVAL_EVERY EVAL_EPISODES \\

@@ -22,7 +22,7 @@ start), the environment step, adding to the pool and the step call; with separat
 step, adding to the pool, gathering a batch, turning it into tensors and the update call.
 ``python_glue`` is the loop's Python around them. "The update alone" is the step graph
 without storing or acting (one call per step), or the update on pre-drawn batches. Compare
-with ``../shared/bench/sb3_sac_speed.sh ENV STEPS`` run right before or after, as a ratio.
+with SB3's SAC run right before or after (benchmarks/README.md, "the peers"), as a ratio.
 """
 import argparse
 import json

@@ -90,9 +90,15 @@ def test_every_command_shown_parses_as_a_dry_run(where, argv, capsys, monkeypatc
     assert "number of trials:" in out
 
 
-def test_no_page_points_at_files_users_do_not_have():
-    outside = [f"{relative(path)}:{number}" for path in PAGES
-               for number, line in enumerate(open(path), 1) if "../shared" in line]
+def test_no_page_or_source_points_at_files_users_do_not_have():
+    """The workplace's folder beside the repository is not something a user has."""
+    sources = PAGES + sorted(
+        glob.glob(os.path.join(PROJECT_ROOT, "**", "*.py"), recursive=True)
+        + glob.glob(os.path.join(PROJECT_ROOT, "benchmarks", "**", "*.md"), recursive=True))
+    outside = [f"{relative(path)}:{number}" for path in sources
+               if path != os.path.abspath(__file__)
+               for number, line in enumerate(open(path, errors="replace"), 1)
+               if "../" "shared" in line]
     assert not outside
 
 
