@@ -7,7 +7,8 @@ algorithm and task, the mean and standard deviation over 10 seeds of the evaluat
 every 10k environment steps, counted from the first step. ``results/frontier/
 simbav2_baselines.csv`` holds the rows drawn here (SAC, REDQ and DroQ at 20 updates per step,
 HalfCheetah and Hopper, to 100k). The SimbaV2 baselines have no TQC; TQC is held against our
-own SAC rows of the MuJoCo page at the same environment step.
+own SAC runs at the same environment step (``OUR_SAC``: the MuJoCo page's rows at Tianshou's
+settings, and where there is one, a run at the reference settings, the TQC rows' own).
 
 Scores for the interquartile mean are normalized by the published SAC mean at the same task
 and step (1 = published SAC); the IQM and its 95% stratified-bootstrap interval over seeds
@@ -29,9 +30,12 @@ BASELINES_FILE = "simbav2_baselines.csv"
 BASELINE_SOURCE = "SimbaV2 authors' baselines (arXiv:2502.15280), 10 seeds"
 # The baseline CSV's names for the algorithms of ours it holds (REDQ and DroQ at G = 20).
 BASELINE_NAMES = {"SAC": "SAC", "REDQ": "REDQ (UTD 20)", "DroQ": "DroQ (UTD 20)"}
-# Our SAC rows (MuJoCo page, Tianshou's settings) that TQC is held against, by task.
-OUR_SAC_ROWS = {"HalfCheetah-v5": "SAC-HalfCheetah-v5-tianshou-300k",
-                "Hopper-v5": "SAC-Hopper-v5-tianshou-300k"}
+# Our SAC runs that TQC is held against, by task and preset: the MuJoCo page's rows
+# (Tianshou's settings) and benchmarks.learning's run at the reference settings (HalfCheetah).
+OUR_SAC = {("HalfCheetah-v5", "tianshou"): "mujoco/SAC-HalfCheetah-v5-tianshou-300k.csv",
+           ("Hopper-v5", "tianshou"): "mujoco/SAC-Hopper-v5-tianshou-300k.csv",
+           ("HalfCheetah-v5", "reference"): "sac_halfcheetah_100k_reference_preset.csv"}
+PRESET_NAMES = {"tianshou": "Tianshou's settings", "reference": "the reference settings"}
 IQM_STEPS = (50_000, 100_000)
 BOOTSTRAP_REPETITIONS = 2_000  # Efron and Tibshirani: 1,000-2,000 suffice for percentile intervals
 BOOTSTRAP_SEED = 0
@@ -57,10 +61,10 @@ def row_curves(row, results_directory):
     return read_curves(path, "timestep") if os.path.exists(path) else {}
 
 
-def our_sac_curves(task, results_directory):
-    """Our SAC row on ``task`` (MuJoCo page), by env step from the first, or {}."""
-    path = os.path.join(results_directory, "mujoco", f"{OUR_SAC_ROWS.get(task, '')}.csv")
-    return read_curves(path, "timestep") if task in OUR_SAC_ROWS and os.path.exists(path) else {}
+def our_sac_curves(task, results_directory, preset="tianshou"):
+    """Our SAC run on ``task`` at ``preset``, by env step from the first, or {}."""
+    path = os.path.join(results_directory, OUR_SAC.get((task, preset), "none"))
+    return read_curves(path, "timestep") if os.path.exists(path) else {}
 
 
 def versus_published(figures, published):
@@ -74,11 +78,22 @@ def versus_published(figures, published):
         "below the published mean - std")
 
 
-def versus_our_sac(figures, sac_figures):
-    if figures is None or sac_figures is None:
+def versus_our_sac(figures, row, step, results_directory):
+    """Where our mean lies against each of our SAC runs on the row's task at ``step``, the
+    one at the row's own settings first."""
+    if figures is None:
         return ""
-    side = "at or above" if figures["mean"] >= sac_figures["mean"] else "below"
-    return f"{side} our SAC ({_number(sac_figures['mean'])}, Tianshou's settings)"
+    presets = sorted({preset for task, preset in OUR_SAC if task == row.env},
+                     key=lambda preset: preset != row.preset)
+    parts = []
+    for preset in presets:
+        sac = figures_at(our_sac_curves(row.env, results_directory, preset), step)
+        if sac is not None:
+            side = "at or above" if figures["mean"] >= sac["mean"] else "below"
+            same = ", as this row" if preset == row.preset else ""
+            parts.append(f"{side} our SAC at {PRESET_NAMES[preset]}{same} "
+                         f"({_number(sac['mean'])})")
+    return "; ".join(parts)
 
 
 def target_text(row, step, figures):
@@ -106,8 +121,7 @@ def table_rows(results_directory):
             if published is not None:
                 versus = versus_published(figures, published)
             else:
-                sac = our_sac_curves(row.env, results_directory)
-                versus = versus_our_sac(figures, figures_at(sac, step))
+                versus = versus_our_sac(figures, row, step, results_directory)
             if figures is None:
                 status = "not started" if not curves else (
                     f"in progress: {len(curves)} seeds, the slowest at {reached:,} steps")
@@ -123,7 +137,7 @@ def table_rows(results_directory):
                 "last": last, "published": (f"{_number(published[0])} ± {_number(published[1])}"
                                             if published else "none (TQC is not in it)"),
                 "versus": versus, "target": target_text(row, step, figures),
-                "status": status, "seeds": len(row.seeds),
+                "status": status, "seeds": len(row.seeds), "preset": row.preset,
                 "resumed": (f"yes ({len(restores)} restore{'s' if len(restores) > 1 else ''})"
                             if restores else "no"),
                 "row": row.name})
@@ -138,10 +152,11 @@ def iqm_scores(results_directory, step):
     normalizer = [baselines[("SAC", task)][step][0] for task in tasks]
     by_algorithm = {}
     for row in page_rows(PAGE):
-        by_algorithm.setdefault(row.algorithm, {})[row.env] = (row.seeds,
-                                                               row_curves(row, results_directory))
+        by_algorithm.setdefault(f"{row.title} ({row.preset})", {})[row.env] = (
+            row.seeds, row_curves(row, results_directory))
     by_algorithm["SAC (ours, Tianshou's settings)"] = {
-        task: ((0, 1, 2), our_sac_curves(task, results_directory)) for task in tasks}
+        task: ((0, 1, 2), our_sac_curves(task, results_directory, "tianshou"))
+        for task in tasks}
     scores = {}
     for algorithm, per_task in by_algorithm.items():
         columns = []
@@ -195,12 +210,12 @@ def table_markdown(results_directory):
     """The generated block: the table, the IQM figures, each row's estimate and command."""
     header = ("| algorithm | task | env steps (from the first) | return, mean ± std (per "
               "seed) | last 5 evaluations | published mean ± std | versus published | "
-              "target | seeds | run | resumed |")
-    lines = [MARKERS[0], "", header, "|" + "---|" * 11]
+              "target | preset | seeds | run | resumed |")
+    lines = [MARKERS[0], "", header, "|" + "---|" * 12]
     for line in table_rows(results_directory):
         lines.append("| " + " | ".join([
             line["algorithm"], line["task"], f"{line['step'] // 1000}k", line["ours"],
-            line["last"], line["published"], line["versus"], line["target"],
+            line["last"], line["published"], line["versus"], line["target"], line["preset"],
             str(line["seeds"]), line["status"], line["resumed"]]) + " |")
     lines += ["", f"Published: {BASELINE_SOURCE}, on the v4 tasks. Every row: the "
               f"deterministic policy evaluated on {EVAL_EPISODES} episodes every 1,000 "
@@ -256,7 +271,7 @@ def plot_tasks(results_directory):
             steps = sorted(set.intersection(*(set(curve) for curve in curves.values())))
             returns = np.array([[curves[seed][step] for step in steps] for seed in curves])
             line, = axis.plot(steps, returns.mean(axis=0),
-                              label=f"{row.title} (ours, {len(curves)} seeds)")
+                              label=f"{row.title} (ours, {row.preset}, {len(curves)} seeds)")
             axis.fill_between(steps, returns.mean(axis=0) - returns.std(axis=0),
                               returns.mean(axis=0) + returns.std(axis=0),
                               color=line.get_color(), alpha=0.2)
@@ -268,22 +283,24 @@ def plot_tasks(results_directory):
                               yerr=[published[step][1] for step in at], color=color,
                               linestyle="--", marker="o", markersize=3, capsize=2,
                               label=f"{row.title} (published, 10 seeds)")
-        sac = our_sac_curves(task, results_directory)
-        if sac:
+        for preset, color in (("tianshou", "0.4"), ("reference", "0.7")):
+            sac = our_sac_curves(task, results_directory, preset)
+            if not sac:
+                continue
             steps = [step for step in sorted(set.intersection(*(set(c) for c in sac.values())))
                      if step <= last_step]
             returns = np.array([[sac[seed][step] for step in steps] for seed in sac])
-            axis.plot(steps, returns.mean(axis=0), color="0.4",
-                      label="SAC (ours, Tianshou's settings, 3 seeds)")
+            axis.plot(steps, returns.mean(axis=0), color=color,
+                      label=f"SAC (ours, {PRESET_NAMES[preset]}, {len(sac)} seeds)")
         published_sac = baselines.get(("SAC", task), {})
         at = [step for step in sorted(published_sac) if step <= last_step]
         axis.errorbar(at, [published_sac[step][0] for step in at],
                       yerr=[published_sac[step][1] for step in at], color="black",
                       linestyle="--", marker="o", markersize=3, capsize=2,
-                      label="SAC (published, 10 seeds)")
+                      label="SAC (published, SimbaV2 baselines, 10 seeds)")
         axis.set_xlabel("environment steps from the first (warm-up included)")
         axis.set_ylabel(f"evaluation return (deterministic, {EVAL_EPISODES} episodes)")
-        axis.set_title(f"{task}; published: {BASELINE_SOURCE}")
+        axis.set_title(f"{task}; published curves: arXiv:2502.15280's baselines")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7)
         figure.tight_layout()
