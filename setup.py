@@ -32,7 +32,7 @@ setup(
         "test": ["pytest>=8.0", "pytest-xdist>=3.5"],
         # The documentation site (mkdocs.yml); verified together on the project's machine kind.
         "docs": ["mkdocs==1.6.1", "mkdocs-material==9.8.2", "mkdocstrings==1.0.8",
-                 "mkdocstrings-python==2.0.11"],
+                 "mkdocstrings-python==2.0.11", "latex2mathml==3.81.1"],
     },
     entry_points={
         "console_scripts": [

@@ -140,7 +140,7 @@ def table_rows(page_directory):
             cause = CAUSES.get((row.name, step), "not checked yet") if outside else ""
             lines.append({"algorithm": row.title, "task": row.env, "step": step,
                           "ours": ours, "last": last, "published": published_text,
-                          "source": source, "verdict": "; ".join(filter(None, [verdict, cause])),
+                          "source": source, "verdict": verdict, "cause": cause,
                           "preset": row.preset, "status": status,
                           "resumed": (f"yes ({len(restores)} restore"
                                       f"{'s' if len(restores) > 1 else ''})" if restores else "no"),
@@ -154,11 +154,20 @@ def table_markdown(page_directory):
               "(per seed) | last 5 evaluations | published | published source | versus "
               "published | preset | run | resumed |")
     lines = [MARKERS[0], "", header, "|" + "---|" * 11]
+    notes = []  # what was checked where a row misses: below the table, too long for a cell
     for line in table_rows(page_directory):
+        verdict = line["verdict"]
+        if line["cause"]:
+            if line["cause"] not in notes:
+                notes.append(line["cause"])
+            verdict += f" (note {notes.index(line['cause']) + 1})"
         lines.append("| " + " | ".join([
             line["algorithm"], line["task"], f"{line['step'] // 1000}k", line["ours"],
-            line["last"], line["published"], line["source"], line["verdict"], line["preset"],
+            line["last"], line["published"], line["source"], verdict, line["preset"],
             line["status"], line["resumed"]]) + " |")
+    if notes:
+        lines += ["", "Notes on the rows outside the published figure:", ""]
+        lines += [f"{index}. {note}" for index, note in enumerate(notes, 1)]
     lines += ["", f"Every row: seeds {', '.join(map(str, SEEDS))}, the deterministic policy "
               f"evaluated on {EVAL_EPISODES} episodes every 1,000 environment steps. Commands "
               "(each row's 3 seeds are one experiment; a cut-off row continues with the same "

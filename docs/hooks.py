@@ -1,7 +1,11 @@
-"""MkDocs hook: the results page and its figures come from ``benchmarks/results/``, where the
-results runner generates them, so the site serves the committed page itself, not a copy."""
+"""MkDocs hooks. The results page and its figures come from ``benchmarks/results/``, where the
+results runner generates them, so the site serves the committed page itself, not a copy; and
+formulas are converted to MathML at build time."""
+import html
 import os
+import re
 
+import latex2mathml.converter
 from mkdocs.structure.files import File
 
 RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -19,3 +23,21 @@ def on_files(files, config):
                 files.append(File.generated(config, f"results/{page}/{name}",
                                             abs_src_path=os.path.join(RESULTS, page, name)))
     return files
+
+
+# Math: pymdownx.arithmatex (generic mode) marks each formula; here it becomes MathML, which
+# browsers draw without JavaScript or a CDN (the site reads the same offline).
+INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
+DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.DOTALL)
+
+
+def _mathml(latex, display, page):
+    try:
+        return latex2mathml.converter.convert(html.unescape(latex).strip(), display=display)
+    except Exception as error:  # the build names the page and the formula, then fails
+        raise ValueError(f"{page.file.src_path}: cannot convert {latex!r} to MathML: {error}")
+
+
+def on_page_content(content, page, config, files):
+    content = DISPLAY.sub(lambda match: _mathml(match.group(1), "block", page), content)
+    return INLINE.sub(lambda match: _mathml(match.group(1), "inline", page), content)
