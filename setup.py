@@ -29,7 +29,7 @@ setup(
         "tqdm>=4.66",
     ],
     extras_require={
-        "test": ["pytest>=8.0", "pytest-xdist>=3.5"],
+        "test": ["pytest>=8.0", "pytest-xdist>=3.5", "rliable==1.2.0", "arch==7.2.0"],
         # The documentation site (mkdocs.yml); verified together on the project's machine kind.
         "docs": ["mkdocs==1.6.1", "mkdocs-material==9.8.2", "mkdocstrings==1.0.8",
                  "mkdocstrings-python==2.0.11", "latex2mathml==3.81.1"],

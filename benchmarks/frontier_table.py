@@ -4,7 +4,9 @@ interquartile-mean figure, generated from ``results/frontier/<row>.csv``.
 The published curves are the SimbaV2 authors' baselines on the gymnasium MuJoCo v4 tasks
 (arXiv:2502.15280, repository dojeon-ai/SimbaV2, ``results/baseline/``, Apache-2.0): for each
 algorithm and task, the mean and standard deviation over 10 seeds of the evaluation nearest
-every 10k environment steps, counted from the first step. ``results/frontier/
+every 10k environment steps, counted from the first step. (The baselines evaluate less often
+than every 10k steps in places, so two neighbouring steps can carry the same evaluation: 10k
+and 20k, 30k and 40k; the 50k and 100k figures this page compares with are distinct.) ``results/frontier/
 simbav2_baselines.csv`` holds the rows drawn here (SAC, REDQ and DroQ at 20 updates per step,
 HalfCheetah and Hopper, to 100k). The SimbaV2 baselines have no TQC; TQC is held against our
 own SAC runs at the same environment step (``OUR_SAC``: the MuJoCo page's rows at Tianshou's
@@ -181,16 +183,20 @@ def interval_estimates(scores, repetitions=BOOTSTRAP_REPETITIONS):
     if not scores:
         return {}
     # rliable 1.2's StratifiedBootstrap draws its resamples from numpy's global generator
-    # (np.random.choice), whatever random_state says: seeded here for a page that renders the
-    # same twice, and the caller's global state put back afterwards.
+    # (np.random.choice), whatever random_state says: seeded here, afresh for each algorithm
+    # (its interval does not depend on which others are on the page), and the caller's
+    # global state put back afterwards.
     global_state = np.random.get_state()
-    np.random.seed(BOOTSTRAP_SEED)
+    points, intervals = {}, {}
     try:
-        with warnings.catch_warnings():  # arch's notice that random_state is deprecated
-            warnings.simplefilter("ignore", FutureWarning)
-            points, intervals = library.get_interval_estimates(
-                scores, lambda x: np.array([metrics.aggregate_iqm(x)]),
-                reps=repetitions, random_state=np.random.RandomState(BOOTSTRAP_SEED))
+        for name, score in scores.items():
+            np.random.seed(BOOTSTRAP_SEED)
+            with warnings.catch_warnings():  # arch's notice that random_state is deprecated
+                warnings.simplefilter("ignore", FutureWarning)
+                point, interval = library.get_interval_estimates(
+                    {name: score}, lambda x: np.array([metrics.aggregate_iqm(x)]),
+                    reps=repetitions, random_state=np.random.RandomState(BOOTSTRAP_SEED))
+            points[name], intervals[name] = point[name], interval[name]
     finally:
         np.random.set_state(global_state)
     return {name: (float(points[name][0]), float(intervals[name][0, 0]),
@@ -222,8 +228,11 @@ def table_markdown(results_directory):
               "environment steps, from the first step (the 10k random warm-up included).", ""]
     lines += ["Interquartile mean of returns / published SAC mean (same task and step) over "
               "seeds and both tasks, 95% stratified-bootstrap interval "
-              f"({BOOTSTRAP_REPETITIONS:,} resamples, rliable):", "",
-              "| step | algorithm | IQM | 95% interval |", "|---|---|---|---|"]
+              f"({BOOTSTRAP_REPETITIONS:,} resamples, rliable), for each of our algorithms "
+              "and presets with runs on both tasks; for the published algorithms, whose "
+              "seeds the baselines do not give, the mean of their two normalized means:", "",
+              "| step | algorithm | IQM (ours) / mean (published) | 95% interval |",
+              "|---|---|---|---|"]
     for step in IQM_STEPS:
         for name, (point, low, high) in interval_estimates(
                 iqm_scores(results_directory, step)).items():

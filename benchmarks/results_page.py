@@ -8,8 +8,8 @@ REDQ, DroQ), run through the CLI, beside the published figures.
 ``run`` launches every row of ``ROWS`` that is not finished, one after another, as one
 ``softlearning run_example_local examples.development`` experiment per row (its seeds are
 Tune trials side by side, one CPU each), checkpointing every ``CHECKPOINT_FREQUENCY`` epochs.
-A row is finished when its experiment, or where none is on this machine its committed CSV,
-has every seed at the row's last step.
+A row is finished when its committed CSV, or its experiment directory, has every seed at the
+row's last step.
 A row whose experiment directory exists but did not finish is continued with ``--restore``
 (the run was cut off: a crash, a reboot, the end of a sitting); every launch is logged in
 ``sittings.jsonl`` so the page can say which rows were resumed. Stop a sitting with SIGINT to
@@ -278,7 +278,10 @@ def _run_rows(rows, runs_directory, results_directory, stop_after_row):
             return 0
         directories = experiment_directories(row, runs_directory)
         curves = trial_progress(directories[-1]) if directories else {}
-        if finished(row, curves if directories else committed_progress(row, results_directory)):
+        # The committed CSV first: a leftover or partial experiment directory must not make a
+        # finished row start again (its collect would overwrite the finished CSV).
+        if finished(row, committed_progress(row, results_directory)) or (
+                directories and finished(row, curves)):
             print(f"results_page: {row.name} finished", flush=True)
             continue
         if directories and not glob.glob(os.path.join(directories[-1], "experiment_state*")):

@@ -41,3 +41,9 @@ def _mathml(latex, display, page):
 def on_page_content(content, page, config, files):
     content = DISPLAY.sub(lambda match: _mathml(match.group(1), "block", page), content)
     return INLINE.sub(lambda match: _mathml(match.group(1), "inline", page), content)
+
+
+def on_serve(server, config, builder):
+    """``mkdocs serve`` rebuilds when the results runner re-renders the results page."""
+    server.watch(RESULTS)
+    return server

@@ -149,3 +149,23 @@ def test_target_networks_draw_masks_of_their_own():
                                       target(inputs, training=False).numpy())
         assert not np.allclose(Q(inputs, training=True).numpy(),
                                target(inputs, training=True).numpy())
+
+
+def test_layer_normalization_weights_are_in_the_checkpoint_arrays():
+    """The resume test (tests/experiments/test_experiment.py) runs REDQ's dropout critics
+    without layer normalization; its scales and offsets reach checkpoints as the Q models'
+    weights, the arrays a restore reads back."""
+    from softlearning_tf2.checkpoints.arrays import to_arrays
+
+    droq = make_droq()
+    droq._update(fixed_batch())  # scales and offsets away from their 1 / 0 start
+    Q = droq.Qs[0]
+    norms = [layer for layer in Q.layers if isinstance(layer, keras.layers.LayerNormalization)]
+    assert len(norms) == len(HIDDEN)
+    arrays = to_arrays(*droq.checkpointables())
+    saved = [arrays[f"models/Q_0/{index}"] for index in range(len(Q.get_weights()))]
+    for layer in norms:
+        assert not np.allclose(layer.get_weights()[0], 1.0)  # trained: the match means something
+        for weight in layer.get_weights():
+            assert any(array.shape == weight.shape and np.array_equal(array, weight)
+                       for array in saved), layer.name

@@ -301,6 +301,34 @@ def test_a_row_counted_from_the_first_step_ends_there_and_a_committed_csv_finish
         row.name]
 
 
+def test_every_committed_row_that_reached_its_end_is_finished_without_its_runs():
+    # What keeps `run` on a fresh clone (no runs/ directory) from training them again.
+    for row in ROWS:
+        curves = results_page.committed_progress(row, RESULTS)
+        if row.page == "mujoco":
+            assert curves and finished(row, curves), row.name
+        elif curves:
+            warmup, _, _ = results_page.warmup_and_epochs(row)
+            reached = min(max(curve) for curve in curves.values())
+            assert finished(row, curves) == (reached >= row.timestep(row.steps, warmup))
+
+
+def test_a_leftover_experiment_directory_does_not_restart_a_committed_row(tmp_path,
+                                                                          monkeypatch):
+    launched = record_launches(monkeypatch)
+    row = Row("SAC", "Hopper-v5", 2_000, "tianshou", (2_000,))
+    page = tmp_path / "results" / "mujoco"
+    page.mkdir(parents=True)
+    with open(page / f"{row.name}.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(results_page.RESULT_COLUMNS)
+        writer.writerows((seed, 12_000, 2_000, 1.0) for seed in row.seeds)
+    experiment = tmp_path / "runs" / "gymnasium" / "Hopper" / "v5" / f"2026-01-01T00-00-00-{row.name}"
+    write_trial(experiment, "id=a-seed=0", 0, [(11_000, 1.0)])  # no Tune state, one seed
+    results_page.run_rows([row], str(tmp_path / "runs"), str(tmp_path / "results"))
+    assert launched == [] and experiment.exists()
+
+
 def frontier_results(tmp_path, returns):
     """A results directory with the committed baselines and, for each (row name, task) of
     ``returns``, a frontier CSV of {seed: return at every 1,000 steps to 50k}."""
@@ -379,7 +407,14 @@ def test_the_iqm_is_numpy_s_middle_half_of_returns_over_published_sac(tmp_path):
     point, low, high = frontier_table.interval_estimates(scores)["DroQ (reference)"]
     assert point == pytest.approx(middle)
     assert low < point < high
+    state = np.random.get_state()
     assert frontier_table.interval_estimates(scores)["DroQ (reference)"] == (point, low, high)
+    after = np.random.get_state()  # the global generator rliable draws from is put back
+    assert state[0] == after[0] and np.array_equal(state[1], after[1]) and state[2:] == after[2:]
+    # Each algorithm's interval is its own: another algorithm beside it changes nothing.
+    both = frontier_table.interval_estimates({"A first": scores["DroQ (reference)"] * 2,
+                                              **scores})
+    assert both["DroQ (reference)"] == (point, low, high)
     published = frontier_table.published_normalized(results, 50_000)
     assert published["DroQ (published)"] == pytest.approx(
         (6383.1 / 4212.3 + 1568.8 / 529.8) / 2)

@@ -134,7 +134,8 @@ experiment.save(sys.argv[3])
 # training state the two add to SAC's (the subset stream, the dropout masks' seed generators)
 # at a fraction of G = 20's updates. DroQ is this class with N = M = 2 and layer
 # normalization, whose scales and offsets are weights of the Q models, saved with the dense
-# layers' kernels; left out here because tracing it doubles the test's time (16 s a build).
+# layers' kernels (tests/algorithms/test_droq.py checks they are in the checkpoint's arrays);
+# left out here because tracing it doubles the test's time (16 s a build).
 # (The last policy step's figures are checkpointed too, but the next policy step overwrites
 # them, so this comparison cannot see them: they are diagnostics only.)
 RESUME_EXTRA = {"REDQ": ["algorithm_params.config.n_train_repeat=4",
