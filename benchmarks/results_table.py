@@ -108,6 +108,20 @@ def _number(value):
     return f"{value:,.0f}"
 
 
+def run_cells(figures, curves, reached, last_step, unit):
+    """(run status, "mean ± std (per seed)", last-5 mean) of a row at one reported step;
+    ``reached``: the slowest seed's last step, counted in ``unit``."""
+    if figures is None:
+        status = "not started" if not curves else (
+            f"in progress: {len(curves)} seeds, the slowest at {reached:,} {unit}")
+        return status, "", ""
+    status = "finished" if reached >= last_step else (
+        f"in progress: the slowest seed at {reached:,} {unit}")
+    ours = (f"{_number(figures['mean'])} ± {_number(figures['std'])} "
+            f"({', '.join(_number(value) for value in figures['per_seed'])})")
+    return status, ours, _number(figures["last_evaluations"])
+
+
 def table_rows(page_directory):
     """One dict per (row, reported step), in the page's order (``page_rows``), with every
     column of the table."""
@@ -125,16 +139,8 @@ def table_rows(page_directory):
                 published_text = f"({_number(PUBLISHED[row.domain][step])})"
             else:
                 published_text = _number(published) if published is not None else ""
-            if figures is None:
-                status = ("not started" if not curves else
-                          f"in progress: {len(curves)} seeds, the slowest {reached:,} steps after warm-up")
-                ours = last = ""
-            else:
-                status = "finished" if reached >= row.steps else (
-                    f"in progress: the slowest seed {reached:,} steps after warm-up")
-                ours = (f"{_number(figures['mean'])} ± {_number(figures['std'])} "
-                        f"({', '.join(_number(value) for value in figures['per_seed'])})")
-                last = _number(figures["last_evaluations"])
+            status, ours, last = run_cells(figures, curves, reached, row.steps,
+                                           "steps after warm-up")
             verdict = comparison(figures, published) if source.startswith(TIANSHOU) else ""
             outside = verdict.startswith("published")
             cause = CAUSES.get((row.name, step), "not checked yet") if outside else ""

@@ -77,7 +77,7 @@ def test_rows_say_running_resumed_and_which_way_they_miss(tmp_path):
     assert at_100k["verdict"] == "published above our best seed"
     assert at_100k["cause"] == results_table.CAUSES.get((HOPPER.name, 100_000),
                                                         "not checked yet")
-    assert at_100k["status"] == "in progress: the slowest seed 100,000 steps after warm-up"
+    assert at_100k["status"] == "in progress: the slowest seed at 100,000 steps after warm-up"
     assert at_100k["resumed"] == "yes (1 restore)"
     assert at_300k["ours"] == "" and at_300k["status"].startswith("in progress: 3 seeds")
     others = [line for line in results_table.table_rows(str(tmp_path))
