@@ -122,6 +122,13 @@ def run_cells(figures, curves, reached, last_step, unit):
     return status, ours, _number(figures["last_evaluations"])
 
 
+def resumed_text(restores):
+    """The "resumed" cell from a row's restore entries in its log of sittings."""
+    if not restores:
+        return "no"
+    return f"yes ({len(restores)} restore{'s' if len(restores) > 1 else ''})"
+
+
 def table_rows(page_directory):
     """One dict per (row, reported step), in the page's order (``page_rows``), with every
     column of the table."""
@@ -148,8 +155,7 @@ def table_rows(page_directory):
                           "ours": ours, "last": last, "published": published_text,
                           "source": source, "verdict": verdict, "cause": cause,
                           "preset": row.preset, "status": status,
-                          "resumed": (f"yes ({len(restores)} restore"
-                                      f"{'s' if len(restores) > 1 else ''})" if restores else "no"),
+                          "resumed": resumed_text(restores),
                           "row": row.name})
     return lines
 
