@@ -116,7 +116,6 @@ def table_rows(results_directory):
     for row in page_rows(PAGE):
         curves = row_curves(row, results_directory)
         restores = [entry for entry in sittings.get(row.name, []) if entry["action"] == "restore"]
-        reached = min((max(curves[seed]) for seed in row.seeds if seed in curves), default=None)
         for step in row.report_at:
             figures = figures_at(curves, step, row.seeds)
             published = baselines.get((row.algorithm, row.env), {}).get(step)
@@ -124,7 +123,7 @@ def table_rows(results_directory):
                 versus = versus_published(figures, published)
             else:
                 versus = versus_our_sac(figures, row, step, results_directory)
-            status, ours, last = run_cells(figures, curves, reached, row.steps, "steps")
+            status, ours, last = run_cells(curves, step, row.seeds, row.steps, "steps")
             lines.append({
                 "algorithm": row.title, "task": row.env, "step": step, "ours": ours,
                 "last": last, "published": (f"{_number(published[0])} ± {_number(published[1])}"

@@ -71,6 +71,12 @@ class Row:
     page: str = "mujoco"
     estimate: str = ""  # the row's cost, estimated from benchmarks.throughput before it ran
     targets: tuple = ()  # ((step, return), ...): a return the row is expected to reach
+    # One launch per seed, each its own experiment with ``trial_cpus`` CPUs, instead of every
+    # seed side by side in one: a row longer than a sitting then lands seed by seed (each
+    # finished seed goes into the committed CSV; the checkpoints of an unfinished one are
+    # lost with the machine).
+    seed_by_seed: bool = False
+    trial_cpus: int = 1
 
     def __post_init__(self):
         if self.steps_from not in ("warmup", "first"):
@@ -104,6 +110,12 @@ class Row:
 
     def page_directory(self, results_directory=RESULTS_DIRECTORY):
         return os.path.join(results_directory, self.page)
+
+    def launches(self):
+        """[(experiment name, seeds)]: what one ``softlearning`` process trains at a time."""
+        if self.seed_by_seed:
+            return [(f"{self.name}-seed{seed}", (seed,)) for seed in self.seeds]
+        return [(self.name, self.seeds)]
 
 
 # SAC with Tianshou's settings (the published curve's), read at 100k and 300k from one run;
@@ -140,13 +152,16 @@ MUJOCO_ROWS = (
 SIDE_BY_SIDE_RATE = 0.30
 
 
-def _estimate(steps_per_second, steps, warmup=10_000):
+def _estimate(steps_per_second, steps, warmup=10_000, seed_by_seed=False):
     alone = (steps - warmup) / steps_per_second / 3600
-    return (f"{alone:.1f} h per seed alone ({steps_per_second:g} env steps/s); 3 seeds side "
-            f"by side {alone / SIDE_BY_SIDE_RATE:.1f} h")
+    head = f"{alone:.1f} h per seed alone ({steps_per_second:g} env steps/s)"
+    if seed_by_seed:
+        return f"{head}; seeds one after another, one launch each (3 seeds {3 * alone:.1f} h)"
+    return f"{head}; 3 seeds side by side {alone / SIDE_BY_SIDE_RATE:.1f} h"
 
 
 FRONTIER = dict(steps_from="first", page="frontier")
+SEED_BY_SEED = dict(FRONTIER, seed_by_seed=True, trial_cpus=2)
 FRONTIER_ROWS = (
     Row("TQC", "HalfCheetah-v5", 100_000, "reference", (50_000, 100_000),
         estimate=_estimate(145.3, 100_000), **FRONTIER),
@@ -162,14 +177,19 @@ FRONTIER_ROWS = (
     Row("TQC", "HalfCheetah-v5", 100_000, "reference", (50_000, 100_000), label="d0",
         overrides=("algorithm_params.config.top_quantiles_to_drop_per_net=0",),
         estimate=_estimate(145.3, 100_000), **FRONTIER),
+    # The high update-to-data rows take longer than a sitting (a machine that does not keep
+    # its checkpoints between sittings): one seed at a time on both cores, each finished seed
+    # committed. One seed alone is at least as fast as its share of three side by side.
     Row("DroQ", "HalfCheetah-v5", 50_000, "reference", (50_000,),
-        estimate=_estimate(11.3, 50_000), targets=((50_000, 6_000),), **FRONTIER),
+        estimate=_estimate(11.3, 50_000, seed_by_seed=True), targets=((50_000, 6_000),),
+        **SEED_BY_SEED),
     Row("DroQ", "Hopper-v5", 50_000, "reference", (50_000,),
-        estimate=_estimate(11.3, 50_000), **FRONTIER),
+        estimate=_estimate(11.3, 50_000, seed_by_seed=True), **SEED_BY_SEED),
     Row("REDQ", "Hopper-v5", 50_000, "reference", (50_000,),
-        estimate=_estimate(6.6, 50_000), targets=((50_000, 2_000),), **FRONTIER),
+        estimate=_estimate(6.6, 50_000, seed_by_seed=True), targets=((50_000, 2_000),),
+        **SEED_BY_SEED),
     Row("REDQ", "HalfCheetah-v5", 50_000, "reference", (50_000,),
-        estimate=_estimate(6.6, 50_000), **FRONTIER),
+        estimate=_estimate(6.6, 50_000, seed_by_seed=True), **SEED_BY_SEED),
 )
 ROWS = MUJOCO_ROWS + FRONTIER_ROWS
 PAGES = tuple(dict.fromkeys(row.page for row in ROWS))
@@ -186,32 +206,37 @@ def warmup_and_epochs(row):
     return warmup, epoch_length, -(-row.timestep(row.steps, warmup) // epoch_length)
 
 
-def command(row):
-    """The CLI command that trains the row (what the page prints beside it)."""
+def command(row, name=None, seeds=None):
+    """The CLI command that trains the row, or its launch ``name`` of ``seeds`` (what the page
+    prints beside it)."""
+    name, seeds = (name, seeds) if seeds is not None else row.launches()[0]
     _, _, epochs = warmup_and_epochs(row)
     sets = row.variant_overrides() + [f"algorithm_params.config.n_epochs={epochs}",
                                       f"algorithm_params.config.eval_n_episodes={EVAL_EPISODES}"]
     return (["softlearning", "run_example_local", "examples.development",
              "--algorithm", row.algorithm, "--universe", "gymnasium",
              "--domain", row.domain, "--task", row.task,
-             "--num-samples", str(len(row.seeds)), "--seed", str(row.seeds[0])]
+             "--num-samples", str(len(seeds)), "--seed", str(seeds[0])]
             + [argument for entry in sets for argument in ("--set", entry)]
-            + ["--exp-name", row.name] + launch_flags(row))
+            + ["--exp-name", name] + launch_flags(row, seeds))
 
 
-def launch_flags(row):
-    """Flags every launch and restore of a row needs: the seeds side by side, one CPU each
-    (and their workers' CPUs: Ray's CPUs are logical, they may exceed the cores)."""
-    cpus = len(row.seeds) * (1 + row.worker_cpus)
-    return ["--cpus", f"{cpus:g}", "--trial-cpus", "1",
-            "--max-concurrent-trials", str(len(row.seeds)),
+def launch_flags(row, seeds=None):
+    """Flags every launch and restore of a row (or of its ``seeds``) needs: the seeds side by
+    side, ``trial_cpus`` each (and their workers' CPUs: Ray's CPUs are logical, they may
+    exceed the cores)."""
+    seeds = row.seeds if seeds is None else seeds
+    cpus = len(seeds) * (row.trial_cpus + row.worker_cpus)
+    return ["--cpus", f"{cpus:g}", "--trial-cpus", str(row.trial_cpus),
+            "--max-concurrent-trials", str(len(seeds)),
             "--checkpoint-frequency", str(CHECKPOINT_FREQUENCY)]
 
 
-def experiment_directories(row, runs_directory=RUNS_DIRECTORY):
-    """The row's experiment directories (oldest first): ``<timestamp>-<row name>``."""
+def experiment_directories(row, runs_directory=RUNS_DIRECTORY, name=None):
+    """The experiment directories (oldest first) of the row's launch ``name`` (the row's own
+    name by default): ``<timestamp>-<name>``."""
     return sorted(glob.glob(os.path.join(runs_directory, "gymnasium", row.domain, row.task,
-                                         f"*-{row.name}")))
+                                         f"*-{name or row.name}")))
 
 
 def trial_progress(experiment_directory):
@@ -229,12 +254,14 @@ def trial_progress(experiment_directory):
     return curves
 
 
-def finished(row, curves):
-    """Every seed of ``curves`` ({seed: {timestep: return}}) at the row's last step."""
+def finished(row, curves, seeds=None):
+    """Every one of ``seeds`` (the row's by default) in ``curves`` ({seed: {timestep:
+    return}}) at the row's last step."""
     warmup, _, _ = warmup_and_epochs(row)
-    return (set(curves) >= set(row.seeds)
+    seeds = row.seeds if seeds is None else seeds
+    return (set(curves) >= set(seeds)
             and all(max(curves[seed], default=0) >= row.timestep(row.steps, warmup)
-                    for seed in row.seeds))
+                    for seed in seeds))
 
 
 def committed_progress(row, results_directory):
@@ -250,8 +277,9 @@ def committed_progress(row, results_directory):
     return curves
 
 
-def log_sitting(row, action, curves, results_directory):
+def log_sitting(row, action, curves, results_directory, seeds=None):
     entry = {"row": row.name, "action": action,
+             "seeds": list(row.seeds if seeds is None else seeds),
              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "timestep_before": {str(seed): max(curve) for seed, curve in sorted(curves.items())}}
     os.makedirs(row.page_directory(results_directory), exist_ok=True)
@@ -279,55 +307,79 @@ def run_rows(rows, runs_directory, results_directory):
 
 def _run_rows(rows, runs_directory, results_directory, stop_after_row):
     for row in rows:
-        if stop_after_row:
-            print(f"results_page: stopped before {row.name} (SIGUSR1)", flush=True)
-            return 0
-        directories = experiment_directories(row, runs_directory)
-        curves = trial_progress(directories[-1]) if directories else {}
-        # The committed CSV first: a leftover or partial experiment directory must not make a
-        # finished row start again (its collect would overwrite the finished CSV).
-        if finished(row, committed_progress(row, results_directory)) or (
-                directories and finished(row, curves)):
-            print(f"results_page: {row.name} finished", flush=True)
-            continue
-        if directories and not glob.glob(os.path.join(directories[-1], "experiment_state*")):
-            # Cut off before Tune wrote any state: nothing to continue; kept aside, not deleted.
-            os.rename(directories[-1], directories[-1] + ".unstarted")
-            print(f"results_page: {directories[-1]} has no Tune state; set aside as "
-                  f"{os.path.basename(directories[-1])}.unstarted", flush=True)
-            directories, curves = [], {}
-        if directories:
-            arguments = ["softlearning", "run_example_local", "examples.development",
-                         "--restore", directories[-1]] + launch_flags(row)
-            action = "restore"
-        else:
-            arguments = command(row) + ["--local-dir", runs_directory]
-            action = "start"
-        log_sitting(row, action, curves, results_directory)
-        print(f"results_page: {action} {row.name}: {' '.join(arguments)}", flush=True)
-        process = subprocess.Popen(arguments)
-        try:
-            code = process.wait()
-        except KeyboardInterrupt:
-            # The CLI got the same SIGINT (one process group): Tune saves and stops.
-            process.send_signal(signal.SIGINT)
-            process.wait()
-            print(f"results_page: interrupted during {row.name}", flush=True)
-            return 130
-        if code != 0:
-            print(f"results_page: {row.name} exited with {code}; next row", flush=True)
+        committed = committed_progress(row, results_directory)
+        for name, seeds in row.launches():
+            if stop_after_row:
+                print(f"results_page: stopped before {name} (SIGUSR1)", flush=True)
+                return 0
+            code = _run_launch(row, name, seeds, committed, runs_directory, results_directory)
+            if code == 130:
+                return code
     return 0
 
 
+def _run_launch(row, name, seeds, committed, runs_directory, results_directory):
+    """Starts, continues or skips one launch of a row; its exit code (130: interrupted)."""
+    directories = experiment_directories(row, runs_directory, name)
+    curves = trial_progress(directories[-1]) if directories else {}
+    # The committed CSV first: a leftover or partial experiment directory must not make a
+    # finished row start again (its collect would overwrite the finished CSV).
+    if finished(row, committed, seeds) or (directories and finished(row, curves, seeds)):
+        print(f"results_page: {name} finished", flush=True)
+        return 0
+    if directories and not glob.glob(os.path.join(directories[-1], "experiment_state*")):
+        # Cut off before Tune wrote any state: nothing to continue; kept aside, not deleted.
+        os.rename(directories[-1], directories[-1] + ".unstarted")
+        print(f"results_page: {directories[-1]} has no Tune state; set aside as "
+              f"{os.path.basename(directories[-1])}.unstarted", flush=True)
+        directories, curves = [], {}
+    if directories:
+        arguments = ["softlearning", "run_example_local", "examples.development",
+                     "--restore", directories[-1]] + launch_flags(row, seeds)
+        action = "restore"
+    else:
+        arguments = command(row, name, seeds) + ["--local-dir", runs_directory]
+        action = "start"
+    log_sitting(row, action, curves, results_directory, seeds)
+    print(f"results_page: {action} {name}: {' '.join(arguments)}", flush=True)
+    process = subprocess.Popen(arguments)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        # The CLI got the same SIGINT (one process group): Tune saves and stops.
+        process.send_signal(signal.SIGINT)
+        process.wait()
+        print(f"results_page: interrupted during {name}", flush=True)
+        return 130
+    if code != 0:
+        print(f"results_page: {name} exited with {code}; next row", flush=True)
+    elif row.seed_by_seed:
+        # A finished seed is in the committed CSV at once: the next machine may not have it.
+        collect([row], runs_directory, results_directory)
+    return code
+
+
+def row_progress(row, runs_directory=RUNS_DIRECTORY, results_directory=RESULTS_DIRECTORY):
+    """{seed: {timestep: return}} of a row: its committed CSV, with each seed that an
+    experiment directory on this machine has replaced by that directory's (the latest of
+    each launch)."""
+    curves = committed_progress(row, results_directory)
+    for name, seeds in row.launches():
+        directories = experiment_directories(row, runs_directory, name)
+        if directories:
+            curves.update(trial_progress(directories[-1]))
+    return curves
+
+
 def collect(rows, runs_directory=RUNS_DIRECTORY, results_directory=RESULTS_DIRECTORY):
-    """Writes ``<page>/<row>.csv`` for every row whose experiment has evaluated; returns the
-    paths."""
+    """Writes ``<page>/<row>.csv`` for every row with an experiment on this machine that has
+    evaluated (seeds run elsewhere, already in the CSV, are kept); returns the paths."""
     paths = []
     for row in rows:
-        directories = experiment_directories(row, runs_directory)
-        if not directories:
+        if not any(experiment_directories(row, runs_directory, name)
+                   for name, _ in row.launches()):
             continue
-        curves = trial_progress(directories[-1])
+        curves = row_progress(row, runs_directory, results_directory)
         if not curves:  # just started: no evaluation yet, nothing to tabulate or draw
             continue
         warmup, _, _ = warmup_and_epochs(row)

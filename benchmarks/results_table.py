@@ -108,17 +108,33 @@ def _number(value):
     return f"{value:,.0f}"
 
 
-def run_cells(figures, curves, reached, last_step, unit):
-    """(run status, "mean ± std (per seed)", last-5 mean) of a row at one reported step;
-    ``reached``: the slowest seed's last step, counted in ``unit``."""
+def run_cells(curves, step, seeds, last_step, unit):
+    """(run status, "mean ± std (per seed)", last-5 mean) of a row of ``seeds`` at one
+    reported ``step``; ``last_step``, the row's end, and the status are counted in ``unit``.
+    A row with some seeds still to run shows the seeds that reached ``step``, saying how many
+    of the row's they are."""
+    if not curves:
+        return "not started", "", ""
+    ends = {seed: max(curves[seed]) for seed in seeds if seed in curves}
+    done = [seed for seed, end in ends.items() if end >= last_step]
+    if len(done) == len(seeds):
+        status = "finished"
+    elif len(ends) < len(seeds):
+        status = f"in progress: {len(done)} of {len(seeds)} seeds finished"
+        if len(ends) > len(done):
+            status += f", the slowest of the others at {min(ends.values()):,} {unit}"
+    else:
+        status = f"in progress: the slowest seed at {min(ends.values()):,} {unit}"
+    figures = figures_at(curves, step, seeds)
+    part = ""
     if figures is None:
-        status = "not started" if not curves else (
-            f"in progress: {len(curves)} seeds, the slowest at {reached:,} {unit}")
+        reached = [seed for seed in seeds if step in curves.get(seed, {})]
+        figures = figures_at(curves, step, reached) if reached else None
+        part = f" ({len(reached)} of {len(seeds)} seeds)"
+    if figures is None:
         return status, "", ""
-    status = "finished" if reached >= last_step else (
-        f"in progress: the slowest seed at {reached:,} {unit}")
     ours = (f"{_number(figures['mean'])} ± {_number(figures['std'])} "
-            f"({', '.join(_number(value) for value in figures['per_seed'])})")
+            f"({', '.join(_number(value) for value in figures['per_seed'])}){part}")
     return status, ours, _number(figures["last_evaluations"])
 
 
@@ -138,7 +154,6 @@ def table_rows(page_directory):
         path = os.path.join(page_directory, f"{row.name}.csv")
         curves = read_curves(path) if os.path.exists(path) else {}
         restores = [entry for entry in sittings.get(row.name, []) if entry["action"] == "restore"]
-        reached = min((max(curves[seed]) for seed in SEEDS if seed in curves), default=None)
         for step in row.report_at:
             figures = figures_at(curves, step)
             published, source = published_figure(row, step)
@@ -146,7 +161,7 @@ def table_rows(page_directory):
                 published_text = f"({_number(PUBLISHED[row.domain][step])})"
             else:
                 published_text = _number(published) if published is not None else ""
-            status, ours, last = run_cells(figures, curves, reached, row.steps,
+            status, ours, last = run_cells(curves, step, SEEDS, row.steps,
                                            "steps after warm-up")
             verdict = comparison(figures, published) if source.startswith(TIANSHOU) else ""
             outside = verdict.startswith("published")

@@ -79,7 +79,7 @@ def test_rows_say_running_resumed_and_which_way_they_miss(tmp_path):
                                                         "not checked yet")
     assert at_100k["status"] == "in progress: the slowest seed at 100,000 steps after warm-up"
     assert at_100k["resumed"] == "yes (1 restore)"
-    assert at_300k["ours"] == "" and at_300k["status"].startswith("in progress: 3 seeds")
+    assert at_300k["ours"] == "" and at_300k["status"] == at_100k["status"]
     others = [line for line in results_table.table_rows(str(tmp_path))
               if line["row"] != HOPPER.name]
     assert {line["status"] for line in others} == {"not started"}
@@ -159,15 +159,16 @@ def test_each_row_s_command_builds_the_variant_it_names():
     from examples.development import get_parser
     from examples.development.variants import get_variant_spec
 
-    for row in ROWS:
-        arguments = command(row)
+    for row, (name, seeds) in [(row, launch) for row in ROWS for launch in row.launches()]:
+        arguments = command(row, name, seeds)
         assert arguments[:3] == ["softlearning", "run_example_local", "examples.development"]
         args = get_parser().parse_args(arguments[3:])
+        assert args.exp_name == name and args.trial_cpus == row.trial_cpus
         spec = get_variant_spec(args)
         config = spec["algorithm_params"]["config"]
         counted_after_warmup = 10_000 if row.steps_from == "warmup" else 0
         assert config["n_epochs"] * config["epoch_length"] == row.steps + counted_after_warmup
-        assert args.num_samples == len(row.seeds) and args.seed == row.seeds[0]
+        assert args.num_samples == len(seeds) and args.seed == seeds[0]
         assert spec["algorithm_params"]["class_name"] == row.algorithm
         assert config["eval_n_episodes"] == results_page.EVAL_EPISODES
         if row.preset == "tianshou":
@@ -262,6 +263,58 @@ def test_sigusr1_lets_the_running_row_finish_and_starts_no_further_row(tmp_path,
     assert signal.getsignal(signal.SIGUSR1) == handler_before  # the runner's handler is gone
     sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
     assert [entry["row"] for entry in sittings] == [rows[0].name]
+
+
+def test_a_seed_by_seed_row_launches_each_seed_alone_and_commits_it_when_it_ends(
+        tmp_path, monkeypatch):
+    row = Row("DroQ", "Hopper-v5", 3_000, "reference", (3_000,), steps_from="first",
+              page="frontier", seed_by_seed=True, trial_cpus=2)
+    runs, results = tmp_path / "runs", tmp_path / "results"
+    page = results / "frontier"
+
+    def seed_trains_to_the_end():  # the launched seed writes its trial, as Tune would
+        arguments = launched[-1]
+        seed, name = (int(arguments[arguments.index("--seed") + 1]),
+                      arguments[arguments.index("--exp-name") + 1])
+        experiment = runs / "gymnasium" / "Hopper" / "v5" / f"2026-01-01T00-00-0{seed}-{name}"
+        write_trial(experiment, f"id=a-seed={seed}", seed,
+                    [(step, 10.0 * seed + step / 1_000) for step in (1_000, 2_000, 3_000)])
+        (experiment / "experiment_state-2026-01-01.json").write_text("{}")
+
+    launched = record_launches(monkeypatch, seed_trains_to_the_end)
+    assert results_page.run_rows([row], str(runs), str(results)) == 0
+    assert [arguments[arguments.index("--exp-name") + 1] for arguments in launched] == [
+        f"{row.name}-seed{seed}" for seed in (0, 1, 2)]
+    for arguments in launched:
+        assert arguments[arguments.index("--num-samples") + 1] == "1"
+        assert arguments[arguments.index("--cpus") + 1] == "2"
+        assert arguments[arguments.index("--trial-cpus") + 1] == "2"
+    # Each finished seed went into the CSV as it ended; a fresh machine has only the CSV.
+    committed = results_page.committed_progress(row, str(results))
+    assert committed == {seed: {1_000: 10.0 * seed + 1, 2_000: 10.0 * seed + 2,
+                                3_000: 10.0 * seed + 3} for seed in (0, 1, 2)}
+    # A fresh machine where seed 0 landed: seeds 1 and 2 start there, seed 0 is kept.
+    with open(page / f"{row.name}.csv", "w", newline="") as file:
+        csv.writer(file).writerows([results_page.RESULT_COLUMNS, [0, 3_000, -7_000, 4.5]])
+    fresh = tmp_path / "fresh-runs"
+    runs = fresh
+    launched.clear()
+    results_page.run_rows([row], str(fresh), str(results))
+    assert [arguments[arguments.index("--seed") + 1] for arguments in launched] == ["1", "2"]
+    committed = results_page.committed_progress(row, str(results))
+    assert committed[0] == {3_000: 4.5} and set(committed) == {0, 1, 2}
+    sittings = [json.loads(line) for line in (page / results_page.SITTINGS_FILE).open()]
+    assert [entry["seeds"] for entry in sittings] == [[0], [1], [2], [1], [2]]
+
+
+def test_a_row_with_seeds_still_to_run_shows_the_ones_it_has_and_how_many():
+    curves = {0: {1_000: 1.0, 2_000: 3.0}, 1: {1_000: 2.0}}
+    status, ours, _ = results_table.run_cells(curves, 2_000, (0, 1, 2), 2_000, "steps")
+    assert status == "in progress: 1 of 3 seeds finished, the slowest of the others at 1,000 steps"
+    assert ours == "3 ± 0 (3) (1 of 3 seeds)"
+    status, ours, _ = results_table.run_cells(curves, 1_000, (0, 1), 1_000, "steps")
+    assert status == "finished" and ours == "2 ± 0 (1, 2)"
+    assert results_table.run_cells({}, 1_000, (0,), 1_000, "steps") == ("not started", "", "")
 
 
 def test_the_figures_trailing_mean_is_each_seed_s_last_five_evaluations():
