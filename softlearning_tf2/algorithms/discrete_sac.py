@@ -13,7 +13,7 @@ from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, discrete_target_entropy)
 from softlearning_tf2.algorithms.common import discrete_Q_values
 from softlearning_tf2.algorithms.soft_q_algorithm import SoftQAlgorithm
-from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.utils.validation import check_hyperparameters
 
 def expected_soft_values(probabilities, log_probabilities, Q_values, alpha):
     """V(s) = sum_a pi(a|s) (Q(s, a) - alpha log pi(a|s)) (Eq. 10), [batch]."""

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import mean_Q, min_Q
 from softlearning_tf2.algorithms.sac import SAC
-from softlearning_tf2.algorithms.validation import check_ensemble
+from softlearning_tf2.utils.validation import check_ensemble
 
 
 class REDQ(SAC):

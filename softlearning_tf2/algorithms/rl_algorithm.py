@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.augmentation import shift_image_observations
-from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.utils.validation import check_hyperparameters
 from softlearning_tf2.environments.observations import image_keys
 from softlearning_tf2.replay_pools.simple_replay_pool import FIELDS
 from softlearning_tf2.samplers.episode_statistics import path_success

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import min_Q, reparameterized_policy_step
 from softlearning_tf2.algorithms.soft_q_algorithm import SoftQAlgorithm
-from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.utils.validation import check_hyperparameters
 
 POLICY_DIAGNOSTICS = ("policy_loss", "alpha_loss", "entropy")
 

@@ -7,7 +7,7 @@ from softlearning_tf2.algorithms.common import (
     squared_error_loss, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.temperature import Temperature
-from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.utils.validation import check_hyperparameters
 from softlearning_tf2.models.observation_encoder import clone_sharing
 
 

@@ -11,7 +11,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.common import min_Q
 from softlearning_tf2.algorithms.soft_q_algorithm import SoftQAlgorithm
 from softlearning_tf2.algorithms.svgd import svgd_direction
-from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.utils.validation import check_hyperparameters
 from softlearning_tf2.policies.base_policy import batch_size_of
 
 

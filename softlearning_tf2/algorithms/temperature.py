@@ -3,7 +3,7 @@ import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import Adam
-from softlearning_tf2.algorithms.validation import check_hyperparameters
+from softlearning_tf2.utils.validation import check_hyperparameters
 
 
 def resolve_target_entropy(target_entropy, action_size):

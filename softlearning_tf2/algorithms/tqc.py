@@ -10,7 +10,7 @@ d*N of them, and every critic regresses its quantiles onto what is left.
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.sac import SAC
-from softlearning_tf2.algorithms.validation import check_ensemble
+from softlearning_tf2.utils.validation import check_ensemble
 from softlearning_tf2.models.observation_encoder import shared_features_once
 
 

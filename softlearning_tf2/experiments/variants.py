@@ -12,7 +12,7 @@ import json
 
 from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
-from softlearning_tf2.algorithms.validation import check_ensemble, check_hyperparameters
+from softlearning_tf2.utils.validation import check_ensemble, check_hyperparameters
 from softlearning_tf2.environments.utils import has_discrete_actions, observation_kind
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import DEFAULT_RELABEL_K
 

@@ -1,10 +1,13 @@
 """Multi-layer perceptrons as Keras 3 functional models."""
 import keras
 
+from softlearning_tf2.models.normalization import BatchRenormalization
+
 
 def feedforward_model(input_sizes, output_size, hidden_layer_sizes=(256, 256),
                       activation="relu", output_activation="linear", name="feedforward_model",
-                      seed=None, dropout_rate=0.0, layer_normalization=False):
+                      seed=None, dropout_rate=0.0, layer_normalization=False,
+                      batch_renormalization=None):
     """An MLP over the concatenation of its inputs.
 
     Args:
@@ -20,6 +23,10 @@ def feedforward_model(input_sizes, output_size, hidden_layer_sizes=(256, 256),
         layer normalization, then the activation (DroQ, arXiv:2110.02034). Dropout acts
         only in calls with ``training=True``; its masks come from a seed generator whose state
         is a variable of the model (``model.variables``, not ``get_weights``).
+      batch_renormalization: None, or ``BatchRenormalization``'s settings: one such layer
+        before every layer of weights, the output layer's included (CrossQ,
+        arXiv:1902.05605: BRN -> Dense -> ReLU -> BRN -> Dense -> ReLU -> BRN -> Dense).
+        Its statistics move only in calls with ``training=True``.
     """
     inputs, flat = [], []
     for index, size in enumerate(input_sizes):
@@ -38,6 +45,9 @@ def feedforward_model(input_sizes, output_size, hidden_layer_sizes=(256, 256),
         initializer = keras.initializers.GlorotUniform(
             seed=None if seed is None else seed + index)
         hidden_layer = index < len(hidden_layer_sizes)
+        if batch_renormalization is not None:
+            hidden = BatchRenormalization(**batch_renormalization,
+                                          name=f"batch_renorm_{index}")(hidden)
         hidden = keras.layers.Dense(
             int(size), activation="linear" if regularized and hidden_layer else layer_activation,
             kernel_initializer=initializer, name=f"dense_{index}")(hidden)

@@ -33,7 +33,7 @@ transition, so one draw of ``n * K`` transitions relabels exactly as ``K`` draws
 """
 import numpy as np
 
-from softlearning_tf2.algorithms.validation import RELABEL_STRATEGIES, check_hyperparameters
+from softlearning_tf2.utils.validation import RELABEL_STRATEGIES, check_hyperparameters
 from softlearning_tf2.replay_pools.simple_replay_pool import SimpleReplayPool
 
 __all__ = ["DEFAULT_RELABEL_K", "HindsightExperienceReplayPool", "RELABEL_STRATEGIES",

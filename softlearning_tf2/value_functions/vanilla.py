@@ -1,5 +1,5 @@
 """Soft Q and V functions as Keras models."""
-from softlearning_tf2.algorithms.validation import check_ensemble, check_hyperparameters
+from softlearning_tf2.utils.validation import check_ensemble, check_hyperparameters
 from softlearning_tf2.models.feedforward import feedforward_model
 
 

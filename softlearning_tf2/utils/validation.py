@@ -1,4 +1,5 @@
-"""Range checks of algorithm hyperparameters, shared by the algorithms and the CLI.
+"""Range checks of hyperparameters, shared by the algorithms, the networks, the replay pools
+and the CLI (below all of them: storage and models do not import the learners).
 
 The algorithms check their arguments when they are built; the CLI checks the same rules on the
 variant before it starts anything, so a bad value is an immediate one-line error (exit 2)
@@ -13,7 +14,7 @@ POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_
                      "policy_update_interval", "n_critics", "n_quantiles", "subset_size")
 NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes",
                          "final_eval_n_episodes", "min_pool_size", "relabel_k",
-                         "top_quantiles_to_drop_per_net")
+                         "top_quantiles_to_drop_per_net", "batch_renorm_warmup_steps")
 POSITIVE_NUMBERS = ("policy_lr", "Q_lr", "alpha_lr", "V_lr", "initial_alpha")
 RULES = {
     "discount": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
@@ -24,6 +25,12 @@ RULES = {
     "reward_scale": ("finite", math.isfinite),
     "relabel_probability": ("in [0, 1]", lambda value: 0.0 <= value <= 1.0),
     "dropout_rate": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
+    # Batch Renormalization (arXiv:1702.03275): r in [1 / r_max, r_max] needs r_max >= 1.
+    "batch_renorm_r_max": (">= 1", lambda value: math.isfinite(value) and value >= 1.0),
+    "batch_renorm_d_max": (">= 0", lambda value: math.isfinite(value) and value >= 0.0),
+    "batch_renorm_momentum": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
+    "batch_renorm_epsilon": ("positive", lambda value: math.isfinite(value) and value > 0.0),
+    "adam_beta_1": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)
        for name in POSITIVE_INTEGERS},
     **{name: ("a non-negative integer",
@@ -36,7 +43,7 @@ RULES = {
 
 # Switches: true or false (a bare word such as False would be the string "False").
 BOOLEANS = ("fuse_train_repeats", "fuse_environment_steps", "eval_deterministic",
-            "layer_normalization")
+            "layer_normalization", "batch_renormalization")
 
 # Settings that take one of a few names.
 RELABEL_STRATEGIES = ("future", "final", "episode", "random")
