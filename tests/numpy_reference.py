@@ -38,3 +38,45 @@ def log_softmax(logits, axis=-1):
     logits = np.asarray(logits, np.float64)
     shifted = logits - logits.max(axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def batch_renorm_forward(x, gamma, beta, mean, variance, steps, training, momentum=0.99,
+                         epsilon=1e-3, r_max=3.0, d_max=5.0, warmup_steps=0, fixed_r_d=None):
+    """Batch Renormalization (arXiv:1702.03275, Algorithm 1) over axis 0, float64:
+    (y, the running mean and variance after the call). ``fixed_r_d`` replaces r and d (what
+    the gradient holds constant)."""
+    x, gamma, beta, mean, variance = (np.asarray(value, np.float64)
+                                      for value in (x, gamma, beta, mean, variance))
+    running_std = np.sqrt(variance + epsilon)
+    if not training:
+        return gamma * (x - mean) / running_std + beta, mean, variance
+    batch_mean, batch_variance = x.mean(axis=0), x.var(axis=0)  # biased, as the paper's
+    batch_std = np.sqrt(batch_variance + epsilon)
+    if steps < warmup_steps:
+        r, d = np.ones_like(batch_std), np.zeros_like(batch_std)
+    else:
+        r = np.clip(batch_std / running_std, 1.0 / r_max, r_max)
+        d = np.clip((batch_mean - mean) / running_std, -d_max, d_max)
+    if fixed_r_d is not None:
+        r, d = fixed_r_d
+    y = gamma * ((x - batch_mean) / batch_std * r + d) + beta
+    return (y, momentum * mean + (1 - momentum) * batch_mean,
+            momentum * variance + (1 - momentum) * batch_variance)
+
+
+def batch_renorm_mlp_forward(weights, inputs, training, warmup_steps=0):
+    """CrossQ's MLP (Batch Renormalization before every dense layer, ReLU between) from
+    Keras's weight list [gamma, beta, mean, variance, steps, kernel, bias] per layer, float64:
+    (output, the running [mean, variance] of each layer after the call)."""
+    hidden = np.concatenate([np.asarray(x, np.float64) for x in inputs], axis=-1)
+    layers = [weights[index:index + 7] for index in range(0, len(weights), 7)]
+    statistics = []
+    for index, (gamma, beta, mean, variance, steps, kernel, bias) in enumerate(layers):
+        hidden, new_mean, new_variance = batch_renorm_forward(
+            hidden, gamma, beta, mean, variance, int(steps), training,
+            warmup_steps=warmup_steps)
+        statistics.append([new_mean, new_variance])
+        hidden = hidden @ kernel.astype(np.float64) + bias.astype(np.float64)
+        if index < len(layers) - 1:
+            hidden = np.maximum(hidden, 0.0)
+    return hidden, statistics

@@ -167,14 +167,16 @@ def policy_models(policy):
     return [value for value in vars(policy).values() if isinstance(value, keras.Model)]
 
 
-def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha, Q_estimate=None):
+def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha, Q_estimate=None,
+                                training=False):
     """One Adam step on J_pi = mean(alpha log pi(a~|s) - min_i Q_i(s, a~)),
     a~ = tanh(shift(s) + scale(s) eps) (arXiv:1812.05905 Eqs. 7-8; arXiv:1801.01290 Eq. 12).
 
     Alpha is a constant here. Returns the loss and log pi(a~|s) (for the temperature step).
     ``Q_estimate(observations, actions) -> [batch]`` replaces min_i Q_i where an algorithm
     maximizes another estimate (REDQ's ensemble mean, TQC's mean over atoms); the Q functions
-    are evaluated in training mode, as in every update.
+    are evaluated in training mode, as in every update. ``training`` is the policy network's
+    Keras mode (True: its Batch Renormalization statistics move, CrossQ).
 
     A policy with ``component_samples`` (``GMMPolicy``) gives one reparameterized action per
     mixture component and the components' weights: the loss is then the exact expectation over
@@ -187,7 +189,8 @@ def reparameterized_policy_step(policy, Qs, optimizer, observations, alpha, Q_es
     if hasattr(policy, "component_samples"):
         return _mixture_policy_step(policy, Q_estimate, optimizer, observations, alpha)
     with tf.GradientTape() as tape, shared_features_once([*Qs, *policy_models(policy)]):
-        actions, log_probs = policy.actions_and_log_probs(observations)
+        actions, log_probs = (policy.actions_and_log_probs(observations, training=True)
+                              if training else policy.actions_and_log_probs(observations))
         policy_loss = tf.reduce_mean(alpha * log_probs - Q_estimate(observations, actions))
     variables = policy.trainable_variables
     optimizer.apply_gradients(zip(tape.gradient(policy_loss, variables), variables))

@@ -5,10 +5,12 @@ Equation numbers below refer to that paper. One call of ``_update`` is one itera
 inner gradient loop of its Algorithm 1, in the same order: the soft Q functions, then the
 policy, then the temperature, then the target networks.
 
-The SAC family (REDQ, DroQ, TQC) is this class with its parts replaced: ``_soft_Q_target``
-(what the critics regress on), ``_update_Qs`` (their loss), ``_policy_Q_estimate`` (what the
-policy maximizes) and ``policy_update_interval`` (the policy and temperature step on every
-k-th update only, after the critic steps of one environment step).
+The SAC family (REDQ, DroQ, TQC, CrossQ) is this class with its parts replaced:
+``_soft_Q_target`` (what the critics regress on), ``_update_Qs`` (their loss),
+``_policy_Q_estimate`` (what the policy maximizes), ``policy_update_interval`` (the policy
+and temperature step on every k-th update only, after the critic steps of one environment
+step), ``target_networks`` (whether there are any) and ``policy_step_training`` (the policy's
+Keras mode in its own step).
 """
 import tensorflow as tf
 
@@ -54,6 +56,11 @@ class SAC(SoftQAlgorithm):
 
     # One Q value per critic (TQC's critics give quantiles).
     scalar_critics = True
+    # Polyak-averaged copies of the Q functions form the target (CrossQ has none).
+    target_networks = True
+    # The Keras mode of the policy's network in the policy step (CrossQ's Batch
+    # Renormalization moves its statistics there); elsewhere the policy runs in inference.
+    policy_step_training = False
 
     def __init__(self, *, alpha_lr=3e-4, target_entropy="auto", initial_alpha=1.0,
                  fixed_alpha=None, policy_update_interval=1, **kwargs):
@@ -67,7 +74,7 @@ class SAC(SoftQAlgorithm):
         self._temperature = self._add_temperature(
             initial_alpha=initial_alpha, fixed_alpha=fixed_alpha, target_entropy=target_entropy,
             learning_rate=alpha_lr)
-        self._Q_targets = self._add_Q_targets()
+        self._Q_targets = self._add_Q_targets() if self.target_networks else ()
         if self._policy_update_interval > 1:
             # The last policy step's figures, reported by the updates between policy steps.
             self._last_policy_diagnostics = {
@@ -109,7 +116,7 @@ class SAC(SoftQAlgorithm):
     def _policy_and_temperature_step(self, observations, alpha):
         policy_loss, log_probs = reparameterized_policy_step(                   # Eqs. 7-8
             self._policy, self._Qs, self._policy_optimizer, observations, alpha,
-            Q_estimate=self._policy_Q_estimate)
+            Q_estimate=self._policy_Q_estimate, training=self.policy_step_training)
         alpha_loss = self._temperature.update(log_probs)                        # Eq. 18
         return {"policy_loss": policy_loss, "alpha_loss": alpha_loss,
                 "entropy": -tf.reduce_mean(log_probs)}

@@ -14,8 +14,8 @@ from softlearning_tf2.models.observation_encoder import clone_sharing
 class SoftQAlgorithm(RLAlgorithm):
     """An algorithm that regresses soft Q functions onto a soft Bellman target.
 
-    Holds the Q functions (``Qs``: one, or two for clipped double-Q) with one Adam each, the
-    policy's Adam, the reward scale and discount of the target, and the target networks:
+    Holds the Q functions (``Qs``: one, or two for clipped double-Q) with one Adam each
+    (``adam_beta_1``, 0.9 as Adam's paper, is the first moment's decay), the policy's Adam, the reward scale and discount of the target, and the target networks:
     ``_add_target(name, model)`` makes a Polyak-averaged copy of any network (SAC's Qs, SACV's
     V, SQL's Qs) and ``_update_targets`` moves every copy by ``tau`` every
     ``target_update_interval`` updates. Every network, target and optimizer made here is
@@ -37,12 +37,14 @@ class SoftQAlgorithm(RLAlgorithm):
     Q_loss = staticmethod(squared_error_loss)
 
     def __init__(self, *, Qs, policy_lr=3e-4, Q_lr=3e-4, reward_scale=1.0, discount=0.99,
-                 tau=5e-3, target_update_interval=1, **kwargs):
+                 tau=5e-3, target_update_interval=1, adam_beta_1=0.9, **kwargs):
         super().__init__(**kwargs)
         self._check_action_space()
         check_hyperparameters(policy_lr=policy_lr, Q_lr=Q_lr, reward_scale=reward_scale,
                               discount=discount, tau=tau,
-                              target_update_interval=target_update_interval)
+                              target_update_interval=target_update_interval,
+                              adam_beta_1=adam_beta_1)
+        self._adam_beta_1 = float(adam_beta_1)
         self._Qs = tuple(Qs)
         self._reward_scale = float(reward_scale)
         self._discount = float(discount)
@@ -77,8 +79,10 @@ class SoftQAlgorithm(RLAlgorithm):
                 f"{kinds[1]} actions ({DISCRETE_COUNTERPARTS_HELP})")
 
     def _add_optimizer(self, name, variables, learning_rate):
-        """An Adam for ``variables``, built now so that checkpoints hold its slots."""
-        optimizer = Adam(learning_rate=learning_rate, name=f"{name}_adam")
+        """An Adam for ``variables`` (first-moment decay ``adam_beta_1``: CrossQ's 0.5),
+        built now so that checkpoints hold its slots."""
+        optimizer = Adam(learning_rate=learning_rate, beta_1=self._adam_beta_1,
+                         name=f"{name}_adam")
         optimizer.build(variables)
         return self._track_optimizer(name, optimizer)
 
@@ -106,6 +110,8 @@ class SoftQAlgorithm(RLAlgorithm):
 
     def _update_targets(self):
         """Polyak averaging of every target, every ``target_update_interval`` updates."""
+        if not self._target_pairs:  # an algorithm without target networks (CrossQ)
+            return
         models, targets = zip(*self._target_pairs)
         if self._target_update_interval == 1:  # every update: no conditional in the graph
             update_target_models(models, targets, self._tau)

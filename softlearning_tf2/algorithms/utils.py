@@ -1,4 +1,5 @@
 """Builds an algorithm, and everything it trains, from a variant."""
+from softlearning_tf2.algorithms.crossq import CrossQ
 from softlearning_tf2.algorithms.discrete_sac import DiscreteSAC
 from softlearning_tf2.algorithms.discrete_sql import DiscreteSQL
 from softlearning_tf2.algorithms.droq import DroQ
@@ -10,7 +11,8 @@ from softlearning_tf2.algorithms.tqc import TQC
 from softlearning_tf2.models.utils import observation_params_of
 
 ALGORITHM_CLASSES = {"SAC": SAC, "SACV": SACV, "SQL": SQL, "DiscreteSAC": DiscreteSAC,
-                     "DiscreteSQL": DiscreteSQL, "TQC": TQC, "REDQ": REDQ, "DroQ": DroQ}
+                     "DiscreteSQL": DiscreteSQL, "TQC": TQC, "REDQ": REDQ, "DroQ": DroQ,
+                     "CrossQ": CrossQ}
 
 
 def get_algorithm_from_variant(variant, **objects):

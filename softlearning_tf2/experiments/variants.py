@@ -14,11 +14,13 @@ from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
 from softlearning_tf2.utils.validation import check_ensemble, check_hyperparameters
 from softlearning_tf2.environments.utils import has_discrete_actions, observation_kind
+from softlearning_tf2.models.normalization import BATCH_RENORM_DEFAULTS
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import DEFAULT_RELABEL_K
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
 
-ALGORITHMS = ("SAC", "SACV", "SQL", "TQC", "TQC-paper", "REDQ", "DroQ")
+ALGORITHMS = ("SAC", "SACV", "SQL", "TQC", "TQC-paper", "REDQ", "DroQ", "CrossQ",
+              "CrossQ-paper")
 
 TRAINING_LOOP_PARAMS = {
     "batch_size": 256,
@@ -68,6 +70,12 @@ ALGORITHM_PARAMS_BASE = {
              "config": {**SAC_PARAMS, "subset_size": 2, **TRAINING_LOOP_PARAMS,
                         "n_train_repeat": HIGH_UTD_UPDATES,
                         "policy_update_interval": HIGH_UTD_UPDATES}},
+    # arXiv:1902.05605 (and SBX's CrossQ): learning rates 1e-3, Adam's beta_1 = 0.5, the
+    # policy and temperature every third update, no target networks (tau is unused).
+    "CrossQ": {"class_name": "CrossQ",
+               "config": {**SAC_PARAMS, "policy_lr": 1e-3, "Q_lr": 1e-3, "alpha_lr": 1e-3,
+                          "adam_beta_1": 0.5, "policy_update_interval": 3,
+                          **TRAINING_LOOP_PARAMS}},
     # arXiv:1801.01290: temperature fixed at 1, the reward scale (per domain, below) sets the
     # balance between reward and entropy.
     "SACV": {"class_name": "SACV",
@@ -108,6 +116,8 @@ ALGORITHM_POLICIES = {
     "SQL": ("AmortizedSamplerPolicy", "MCMCSamplerPolicy"),
     **{name: ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy")
        for name in ("TQC", "REDQ", "DroQ")},
+    # Its Batch Renormalization runs in training mode in the policy step: the Gaussian's MLP.
+    "CrossQ": ("FeedforwardGaussianPolicy",),
     "DiscreteSAC": ("CategoricalPolicy",),
     "DiscreteSQL": ("BoltzmannPolicy",),
 }
@@ -165,7 +175,12 @@ DISCRETE_SAC_DOMAIN_CONFIG = {"CartPole": {"target_entropy_ratio": 0.89, "initia
 
 # The policy and Q functions each algorithm trains.
 POLICY_PARAMS = {algorithm: policy_params_of(ALGORITHM_POLICIES[algorithm][0])
-                 for algorithm in ("SAC", "SACV", "SQL", "TQC", "REDQ", "DroQ")}
+                 for algorithm in ("SAC", "SACV", "SQL", "TQC", "REDQ", "DroQ", "CrossQ")}
+# CrossQ's Batch Renormalization settings, spelled out so that --set can change each.
+BATCH_RENORM_CONFIG = {"batch_renormalization": True,
+                       **{f"batch_renorm_{name}": value
+                          for name, value in BATCH_RENORM_DEFAULTS.items() if name != "epsilon"}}
+POLICY_PARAMS["CrossQ"]["config"].update(BATCH_RENORM_CONFIG)
 Q_PARAMS = {
     "SAC": {"class_name": "double_feedforward_Q_function",
             "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
@@ -176,19 +191,25 @@ Q_PARAMS["SACV"] = Q_PARAMS["SAC"]
 
 
 def Q_ensemble_params(n_critics, n_quantiles=1, hidden_layer_sizes=(256, 256),
-                      dropout_rate=0.0, layer_normalization=False):
+                      dropout_rate=0.0, layer_normalization=False, batch_renormalization=False):
     return {"class_name": "feedforward_Q_ensemble",
             "config": {"n_critics": n_critics, "n_quantiles": n_quantiles,
                        "hidden_layer_sizes": list(hidden_layer_sizes), "activation": "relu",
                        "dropout_rate": dropout_rate,
-                       "layer_normalization": layer_normalization}}
+                       "layer_normalization": layer_normalization,
+                       **(BATCH_RENORM_CONFIG if batch_renormalization
+                          else {"batch_renormalization": False})}}
 
 
 Q_PARAMS.update({
     "TQC": Q_ensemble_params(2, n_quantiles=25),
     "REDQ": Q_ensemble_params(10),
     "DroQ": Q_ensemble_params(2, dropout_rate=0.01, layer_normalization=True),
+    # SBX's and sb3-contrib's critic width, 1024; "CrossQ-paper" has the paper's 2048.
+    "CrossQ": Q_ensemble_params(2, hidden_layer_sizes=(1024, 1024), batch_renormalization=True),
 })
+CROSSQ_PAPER_Q_PARAMS = Q_ensemble_params(2, hidden_layer_sizes=(2048, 2048),
+                                          batch_renormalization=True)
 
 # TQC as its authors ran it (arXiv:2005.04269; their code's defaults): 5 critics of 25 quantiles,
 # three hidden layers of 512, and d, the atoms dropped per critic, per task (2 elsewhere).
@@ -313,11 +334,12 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
     DiscreteSQL) with a categorical / Boltzmann policy and Q networks with one output per
     action.
 
-    ``TQC-paper`` is TQC with its paper's critics and per-task d (``TQC_PAPER_*``).
+    ``TQC-paper`` is TQC with its paper's critics and per-task d (``TQC_PAPER_*``);
+    ``CrossQ-paper`` is CrossQ with its paper's critics, 2048 wide.
     """
-    paper_setting = algorithm == "TQC-paper"
+    paper_setting = algorithm in ("TQC-paper", "CrossQ-paper")
     if paper_setting:
-        algorithm = "TQC"
+        algorithm = algorithm[:-len("-paper")]
     if algorithm not in ALGORITHM_PARAMS_BASE:
         raise ValueError(f"unknown algorithm {algorithm!r}; valid choices: "
                          f"{', '.join(ALGORITHMS)}")
@@ -407,10 +429,12 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "tf_inter_op_threads": 1 if pixels else int(trial_cpus),
         },
     }
-    if paper_setting:
+    if paper_setting and algorithm == "TQC":
         variant["Q_params"] = copy.deepcopy(TQC_PAPER_Q_PARAMS)
         algorithm_params["config"]["top_quantiles_to_drop_per_net"] = (
             TQC_PAPER_DROPPED_QUANTILES.get(domain, TQC_PAPER_DEFAULT_DROPPED_QUANTILES))
+    elif paper_setting:
+        variant["Q_params"] = copy.deepcopy(CROSSQ_PAPER_Q_PARAMS)
     if algorithm == "SACV":
         variant["V_params"] = {
             "class_name": "feedforward_V_function",
@@ -539,7 +563,8 @@ def keyword_overrides(variant, overrides):
 def validate_variant_spec(variant_spec):
     """Checks the hyperparameter ranges of every value a trial could get (each grid value;
     sampled search spaces are checked when the trial builds its algorithm)."""
-    for section in ("algorithm_params", "replay_pool_params", "sampler_params", "Q_params"):
+    for section in ("algorithm_params", "replay_pool_params", "sampler_params", "Q_params",
+                    "policy_params"):
         for name, value in variant_spec[section]["config"].items():
             for candidate in _grid_candidates(value):
                 if not is_sampled_search_space(candidate):

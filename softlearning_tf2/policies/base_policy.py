@@ -147,7 +147,8 @@ class BasePolicy:
     @property
     def trainable_variables(self):
         """The weights the policy's own loss trains."""
-        variables = self.variables
+        variables = [variable for variable in self.variables
+                     if getattr(variable, "trainable", True)]  # not normalization statistics
         if self.observation_input is None or self.observation_input.role != "actor":
             return variables
         shared = {id(variable) for variable in self.observation_input.encoding.shared_variables()}

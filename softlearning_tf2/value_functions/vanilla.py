@@ -1,6 +1,7 @@
 """Soft Q and V functions as Keras models."""
 from softlearning_tf2.utils.validation import check_ensemble, check_hyperparameters
 from softlearning_tf2.models.feedforward import feedforward_model
+from softlearning_tf2.models.normalization import batch_renormalization_layers
 
 
 def twin_models(build, observation_size, action_size, hidden_layer_sizes, activation, name,
@@ -27,20 +28,30 @@ def double_feedforward_Q_function(observation_size, action_size, hidden_layer_si
 
 def feedforward_Q_ensemble(observation_size, action_size, n_critics=2, n_quantiles=1,
                            hidden_layer_sizes=(256, 256), activation="relu", dropout_rate=0.0,
-                           layer_normalization=False, name="Q", seed=None):
+                           layer_normalization=False, batch_renormalization=False,
+                           batch_renorm_momentum=None, batch_renorm_r_max=None,
+                           batch_renorm_d_max=None, batch_renorm_warmup_steps=None, name="Q",
+                           seed=None):
     """``n_critics`` independently initialized Q functions (seeded 1000 apart), each called as
     ``Q([observations, actions])`` with output shape [batch, n_quantiles]: one Q value
     (``n_quantiles=1``: SAC's twins, REDQ's ensemble) or the quantiles of the return's
     distribution (TQC, arXiv:2005.04269). ``dropout_rate`` and ``layer_normalization``
-    act after each hidden layer's weights (DroQ, arXiv:2110.02034)."""
+    act after each hidden layer's weights (DroQ, arXiv:2110.02034); ``batch_renormalization``
+    puts Batch Renormalization before every layer of weights (CrossQ, arXiv:1902.05605), with
+    the ``batch_renorm_*`` settings replacing CrossQ's defaults (``models.normalization``)."""
     check_ensemble(n_critics=n_critics, n_quantiles=n_quantiles, dropout_rate=dropout_rate)
-    check_hyperparameters(layer_normalization=layer_normalization)
+    check_hyperparameters(layer_normalization=layer_normalization,
+                          batch_renormalization=batch_renormalization)
+    renormalization = batch_renormalization_layers(
+        batch_renormalization, momentum=batch_renorm_momentum, r_max=batch_renorm_r_max,
+        d_max=batch_renorm_d_max, warmup_steps=batch_renorm_warmup_steps)
     return tuple(
         feedforward_model([observation_size, action_size], int(n_quantiles), hidden_layer_sizes,
                           activation, name=f"{name}_{index}",
                           seed=None if seed is None else seed + 1000 * index,
                           dropout_rate=float(dropout_rate),
-                          layer_normalization=bool(layer_normalization))
+                          layer_normalization=bool(layer_normalization),
+                          batch_renormalization=renormalization)
         for index in range(int(n_critics)))
 
 

@@ -140,13 +140,19 @@ experiment.save(sys.argv[3])
 # them, so this comparison cannot see them: they are diagnostics only.)
 RESUME_EXTRA = {"REDQ": ["algorithm_params.config.n_train_repeat=4",
                          "algorithm_params.config.policy_update_interval=4",
-                         "Q_params.config.n_critics=3", "Q_params.config.dropout_rate=0.1"]}
+                         "Q_params.config.n_critics=3", "Q_params.config.dropout_rate=0.1"],
+                # Batch Renormalization's warm-up ends inside the first epoch (the critics'
+                # after 30 updates, the policy's after 5 of its steps): both phases, and the
+                # running statistics and step counters, cross the checkpoint.
+                "CrossQ": ["Q_params.config.batch_renorm_warmup_steps=30",
+                           "policy_params.config.batch_renorm_warmup_steps=5"]}
 
 
 @pytest.mark.parametrize("algorithm, domain, task, new_process", [
     ("SAC", "Pendulum", "v1", True), ("SQL", "Pendulum", "v1", False),
     ("SAC", "TabularMDP", "Random-v0", False), ("SQL", "TabularMDP", "Random-v0", False),
-    ("TQC", "Pendulum", "v1", False), ("REDQ", "Pendulum", "v1", False)])
+    ("TQC", "Pendulum", "v1", False), ("REDQ", "Pendulum", "v1", False),
+    ("CrossQ", "Pendulum", "v1", False)])
 def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm, domain, task,
                                                          new_process):
     """Train two epochs straight, or one, save, restore (in a new process for SAC: no state

@@ -201,6 +201,26 @@ def test_the_frontier_algorithms_defaults_are_their_papers_settings():
         "n_critics", "dropout_rate", "layer_normalization")} == {
         "n_critics": 2, "dropout_rate": 0.01, "layer_normalization": True}
     assert droq["algorithm_params"]["config"]["n_train_repeat"] == 20
+    crossq = get_variant("CrossQ", "gymnasium", "Hopper", "v5", seed=0)
+    config = crossq["algorithm_params"]["config"]
+    assert {key: config[key] for key in ("policy_lr", "Q_lr", "alpha_lr", "adam_beta_1",
+                                         "policy_update_interval", "n_train_repeat")} == {
+        "policy_lr": 1e-3, "Q_lr": 1e-3, "alpha_lr": 1e-3, "adam_beta_1": 0.5,
+        "policy_update_interval": 3, "n_train_repeat": 1}
+    for params in (crossq["Q_params"], crossq["policy_params"]):
+        assert {key: params["config"][key] for key in (
+            "batch_renormalization", "batch_renorm_momentum", "batch_renorm_r_max",
+            "batch_renorm_d_max", "batch_renorm_warmup_steps")} == {
+            "batch_renormalization": True, "batch_renorm_momentum": 0.99,
+            "batch_renorm_r_max": 3.0, "batch_renorm_d_max": 5.0,
+            "batch_renorm_warmup_steps": 100_000}
+    assert crossq["Q_params"]["config"]["hidden_layer_sizes"] == [1024, 1024]
+    assert crossq["policy_params"]["config"]["hidden_layer_sizes"] == [256, 256]
+    paper = get_variant("CrossQ-paper", "gymnasium", "Hopper", "v5", seed=0)
+    assert paper["algorithm_params"]["class_name"] == "CrossQ"
+    assert paper["Q_params"]["config"]["hidden_layer_sizes"] == [2048, 2048]
+    with pytest.raises(ValueError, match="unknown algorithm 'SAC-paper'"):
+        get_variant("SAC-paper", "gymnasium", "Hopper", "v5", seed=0)
     # SAC's own default: a policy step on every update.
     sac = get_variant("SAC", "gymnasium", "Hopper", "v5", seed=0)
     assert sac["algorithm_params"]["config"]["policy_update_interval"] == 1

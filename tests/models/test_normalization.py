@@ -7,30 +7,10 @@ import tensorflow as tf
 from softlearning_tf2.models.feedforward import feedforward_model
 from softlearning_tf2.models.normalization import BatchRenormalization
 from tests.float_compare import assert_float32_close
+from tests.numpy_reference import batch_renorm_forward
 
 EPSILON = 1e-3
 NUMPY = "float32 TensorFlow against float64 numpy (moments, square roots)"
-
-
-def numpy_batch_renorm(x, gamma, beta, mean, variance, steps, training, momentum=0.99,
-                       r_max=3.0, d_max=5.0, warmup_steps=0, fixed_r_d=None):
-    """(y, new running mean, new running variance), float64; ``fixed_r_d`` replaces r and d
-    (what the gradient holds constant)."""
-    running_std = np.sqrt(variance + EPSILON)
-    if not training:
-        return gamma * (x - mean) / running_std + beta, mean, variance
-    batch_mean, batch_variance = x.mean(axis=0), x.var(axis=0)  # biased, as the paper's
-    batch_std = np.sqrt(batch_variance + EPSILON)
-    if steps < warmup_steps:
-        r, d = np.ones_like(batch_std), np.zeros_like(batch_std)
-    else:
-        r = np.clip(batch_std / running_std, 1.0 / r_max, r_max)
-        d = np.clip((batch_mean - mean) / running_std, -d_max, d_max)
-    if fixed_r_d is not None:
-        r, d = fixed_r_d
-    y = gamma * ((x - batch_mean) / batch_std * r + d) + beta
-    return (y, momentum * mean + (1 - momentum) * batch_mean,
-            momentum * variance + (1 - momentum) * batch_variance)
 
 
 def layer_with(mean, variance, steps, **settings):
@@ -56,7 +36,7 @@ VARIANCE = np.array([1.3, 4.0, 1.0])
 def test_training_forward_and_running_statistics_are_numpy_s(steps, warmup_steps):
     layer, gamma, beta = layer_with(MEAN, VARIANCE, steps, warmup_steps=warmup_steps)
     x = BATCH.astype(np.float32)
-    expected, mean, variance = numpy_batch_renorm(
+    expected, mean, variance = batch_renorm_forward(
         x.astype(np.float64), gamma, beta, MEAN, VARIANCE, steps, True,
         warmup_steps=warmup_steps)
     if steps >= warmup_steps:  # the fixture puts the columns where the test says
@@ -74,7 +54,7 @@ def test_training_forward_and_running_statistics_are_numpy_s(steps, warmup_steps
 def test_inference_uses_the_running_statistics_and_changes_nothing():
     layer, gamma, beta = layer_with(MEAN, VARIANCE, 3)
     x = BATCH.astype(np.float32)
-    expected, _, _ = numpy_batch_renorm(x.astype(np.float64), gamma, beta, MEAN, VARIANCE, 3,
+    expected, _, _ = batch_renorm_forward(x.astype(np.float64), gamma, beta, MEAN, VARIANCE, 3,
                                         False)
     before = [weight.copy() for weight in layer.get_weights()]
     assert_float32_close(layer(x, training=False).numpy(), expected, ulps=16, differs=NUMPY)
@@ -99,7 +79,7 @@ def test_gradient_matches_finite_differences_with_r_and_d_held(steps, warmup_ste
             np.clip((x.mean(axis=0) - MEAN) / running_std, -5, 5)))
 
     def loss(values):
-        return np.sum(weights * numpy_batch_renorm(values, gamma, beta, MEAN, VARIANCE, steps,
+        return np.sum(weights * batch_renorm_forward(values, gamma, beta, MEAN, VARIANCE, steps,
                                                    True, warmup_steps=warmup_steps,
                                                    fixed_r_d=r_d)[0])
 

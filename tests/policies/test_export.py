@@ -107,20 +107,23 @@ print(json.dumps({"banned_modules": banned}))
 
 # DroQ at G = 4: the export is the policy's, whatever the critics' update ratio.
 EXPORT_EXTRA = {"DroQ": ("algorithm_params.config.n_train_repeat=4",
-                         "algorithm_params.config.policy_update_interval=4")}
+                         "algorithm_params.config.policy_update_interval=4"),
+                # Past the warm-up: the running statistics the export must carry have moved.
+                "CrossQ": ("policy_params.config.batch_renorm_warmup_steps=5",)}
 
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    """SAC (with TFLite), SQL, TQC and DroQ exports, and what a TensorFlow-only process
-    computed."""
+    """SAC (with TFLite), SQL, TQC, DroQ and CrossQ exports, and what a TensorFlow-only
+    process computed."""
     root = tmp_path_factory.mktemp("exports")
     observations = pendulum_observations(37)
     env_actions = np.random.default_rng(1).uniform(-1.9, 1.9, (37, 1)).astype(np.float32)
     np.savez(root / "inputs.npz", observations=observations, actions=env_actions)
     result = {}
     for algorithm, format in (("SAC", "tflite"), ("SQL", "saved_model"),
-                              ("TQC", "saved_model"), ("DroQ", "saved_model")):
+                              ("TQC", "saved_model"), ("DroQ", "saved_model"),
+                              ("CrossQ", "saved_model")):
         checkpoint_dir, experiment = make_checkpoint(algorithm,
                                                      extra=EXPORT_EXTRA.get(algorithm, ()))
         export_dir = str(root / algorithm)
@@ -157,7 +160,7 @@ def test_loading_needs_neither_softlearning_nor_tfp(exports):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("algorithm", ["SAC", "SQL", "TQC", "DroQ"])
+@pytest.mark.parametrize("algorithm", ["SAC", "SQL", "TQC", "DroQ", "CrossQ"])
 def test_deterministic_actions_match_the_trained_policy_in_environment_bounds(exports,
                                                                              algorithm):
     export = exports["algorithms"][algorithm]
@@ -177,6 +180,19 @@ def test_deterministic_actions_match_the_trained_policy_in_environment_bounds(ex
                                  "in a plain-TF process against the Keras policy")
     # Pendulum's torque is in [-2, 2]: the map from [-1, 1] is visible in the outputs.
     np.testing.assert_allclose(outputs["deterministic_37"], 2.0 * normalized, atol=1e-6)
+
+
+@pytest.mark.integration
+def test_the_crossq_export_s_match_is_of_running_statistics_that_moved(exports):
+    # What makes CrossQ's match above a test of the statistics reaching the export: they are
+    # no longer their initial 0 and 1 (a loader that lost them would act differently).
+    model = exports["algorithms"]["CrossQ"]["experiment"].policy.shift_and_log_scale_model
+    layers = [layer for layer in model.layers if type(layer).__name__ == "BatchRenormalization"]
+    assert len(layers) == 3
+    for layer in layers:
+        assert int(layer.steps.numpy()) > 5
+        assert np.abs(layer.moving_mean.numpy()).max() > 1e-3
+        assert np.abs(layer.moving_variance.numpy() - 1.0).max() > 1e-3
 
 
 @pytest.mark.integration

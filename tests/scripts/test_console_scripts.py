@@ -212,6 +212,12 @@ COMMAND_PREFIX = "softlearning: "
      "layer_normalization must be true or false, got 'False'"),
     (["--algorithm", "TQC", "--domain", "CartPole"],
      "TQC trains on Box action spaces; CartPole-v1 has Discrete actions"),
+    (["--algorithm", "CrossQ", "--set", "Q_params.config.batch_renorm_r_max=0.5"],
+     "batch_renorm_r_max must be >= 1, got 0.5"),
+    (["--algorithm", "CrossQ", "--set", "policy_params.config.batch_renorm_d_max=-1"],
+     "batch_renorm_d_max must be >= 0, got -1"),
+    (["--algorithm", "CrossQ", "--set", "policy_params.class_name=GMMPolicy"],
+     "CrossQ does not train GMMPolicy; its policies: FeedforwardGaussianPolicy"),
 ])
 def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
     code, _, err = run_cli("run_example_local", "examples.development",
