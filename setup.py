@@ -1,8 +1,13 @@
+import re
+
 from setuptools import find_packages, setup
+
+with open("softlearning_tf2/version.py") as file:
+    VERSION = re.search(r'__version__ = "([^"]+)"', file.read()).group(1)
 
 setup(
     name="softlearning_tf2",
-    version="0.1.0",
+    version=VERSION,
     description="Maximum-entropy reinforcement learning (SAC, SQL) in Keras 3 / TensorFlow 2, "
                 "with a Ray Tune experiment runner.",
     packages=find_packages(include=["softlearning_tf2", "softlearning_tf2.*",

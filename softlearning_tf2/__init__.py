@@ -4,7 +4,8 @@ Importing the top-level package is cheap: it does not import TensorFlow. ``Exper
 Python API, ``softlearning_tf2.experiments.experiment``) is imported on first use.
 """
 
-__version__ = "0.1.0"
+from softlearning_tf2.version import __version__  # noqa: F401
+
 __all__ = ["Experiment"]
 
 

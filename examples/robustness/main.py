@@ -123,7 +123,7 @@ def describe(checkpoint, near_zero_alpha):
 def evaluate(checkpoint, perturbation, strength, episodes, max_path_length):
     """Returns of the checkpoint's deterministic policy on the perturbed task."""
     from softlearning_tf2.checkpoints import Checkpoint
-    from softlearning_tf2.checkpoints.policy import checkpoint_actor, make_environment
+    from softlearning_tf2.policies.trained_policy import checkpoint_actor, make_environment
     from softlearning_tf2.environments.perturbations import perturbed
     from softlearning_tf2.samplers.utils import rollout
 

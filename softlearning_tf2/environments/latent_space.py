@@ -34,7 +34,7 @@ class LevelBelow:
         import tensorflow as tf
 
         from softlearning_tf2.checkpoints import Checkpoint
-        from softlearning_tf2.checkpoints.policy import load_policy, make_environment
+        from softlearning_tf2.policies.trained_policy import load_policy, make_environment
 
         checkpoint = Checkpoint.read(checkpoint_dir, for_acting=True)
         class_name = checkpoint.variant["policy_params"]["class_name"]

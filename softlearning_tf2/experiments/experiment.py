@@ -32,20 +32,12 @@ from softlearning_tf2.replay_pools.simple_replay_pool import (  # noqa: E402
 from softlearning_tf2.replay_pools.utils import get_replay_pool_from_variant  # noqa: E402
 from softlearning_tf2.samplers.utils import get_sampler_from_variant  # noqa: E402
 from softlearning_tf2.utils.random import component_seed  # noqa: E402
+from softlearning_tf2.utils.runtime import configure_tensorflow_threads  # noqa: E402,F401
 from softlearning_tf2.value_functions.utils import (  # noqa: E402
     get_Q_functions_from_variant, get_V_function_from_variant)
 
 
 _READ_FROM_CHECKPOINT = object()
-
-
-def configure_tensorflow_threads(run_params):
-    """Sets TF's thread pools; only possible before TF runs its first op in this process."""
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(run_params["tf_intra_op_threads"])
-        tf.config.threading.set_inter_op_parallelism_threads(run_params["tf_inter_op_threads"])
-    except RuntimeError:
-        pass  # TF already initialized here (e.g. run_example_debug after other TF work)
 
 
 class Experiment:

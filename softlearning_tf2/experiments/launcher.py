@@ -15,6 +15,8 @@ from softlearning_tf2.experiments.command_line import (
     count_trials, search_space_entries, to_json)
 from softlearning_tf2.utils.quiet import VERBOSE_VARIABLE, import_tensorflow, verbose
 from softlearning_tf2.utils.random import random_seed
+from softlearning_tf2.utils.runtime import (  # noqa: F401  (console_scripts calls them here)
+    configure_local_ray_environment, configure_ray_client_environment)
 
 LOOPBACK = "127.0.0.1"
 REPORTED_METRICS = {
@@ -30,25 +32,6 @@ EVALUATION_EPISODES = "evaluation/episodes"
 
 class UsageError(Exception):
     """Bad input from the command line: reported in one line, exit code 2, nothing started."""
-
-
-def configure_local_ray_environment():
-    """Must run before ``ray`` is first imported: Ray reads these at import time.
-
-    Ray on Linux advertises and binds the machine's outward address even when asked for
-    127.0.0.1 (it resolves loopback to a "reachable" address). Its single-machine mode, which it
-    otherwise reserves for macOS and Windows, keeps every Ray server on 127.0.0.1. Usage
-    statistics are off, and Tune's classic reporter (the one that takes our columns) is on.
-    """
-    if "ray" in sys.modules and os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER") != "0":
-        raise RuntimeError("configure_local_ray_environment() must run before ray is imported")
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    configure_ray_client_environment()
-
-
-def configure_ray_client_environment():
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
 
 def load_example(example_module_name, example_argv):

@@ -50,12 +50,12 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-import softlearning_tf2
 from softlearning_tf2.checkpoints import Checkpoint
-from softlearning_tf2.checkpoints.policy import (
+from softlearning_tf2.policies.trained_policy import (
     EXPORT_METADATA_FILE, load_policy, make_environment)
 from softlearning_tf2.policies.base_policy import batch_size_of
 from softlearning_tf2.policies.export_output import ExportError, check_output_dir
+from softlearning_tf2.version import __version__
 
 TFLITE_FILE = "policy.tflite"
 FORMATS = ("saved_model", "tflite")
@@ -299,7 +299,7 @@ def export_metadata(checkpoint, environment, signatures, observation_keys=None):
         descriptions = SIGNATURE_DESCRIPTIONS
     return {
         "format_version": EXPORT_FORMAT_VERSION,
-        "softlearning_tf2_version": softlearning_tf2.__version__,
+        "softlearning_tf2_version": __version__,
         "tensorflow_version": tf.__version__,
         "environment_id": environment.environment_id,
         "environment_params": {key: checkpoint.environment_params.get(key)

@@ -41,7 +41,7 @@ class SamplerWorker:
     def __init__(self, variant, seed, num_envs, vectorization_mode, max_path_length):
         import os
 
-        from softlearning_tf2.experiments.experiment import configure_tensorflow_threads
+        from softlearning_tf2.utils.runtime import configure_tensorflow_threads
         from softlearning_tf2.environments.utils import get_environment_from_params
         from softlearning_tf2.policies.utils import (
             get_exploration_policy_from_variant, get_policy_from_variant)
@@ -127,7 +127,7 @@ class RemoteSampler(BufferedSampler):
     def _start_workers(self):
         import sys
         if "ray" not in sys.modules:  # Ray reads its address settings when first imported
-            from softlearning_tf2.experiments.launcher import configure_local_ray_environment
+            from softlearning_tf2.utils.runtime import configure_local_ray_environment
             configure_local_ray_environment()
         import ray
         from ray.exceptions import GetTimeoutError

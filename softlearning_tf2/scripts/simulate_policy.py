@@ -78,7 +78,7 @@ def _main(argv):
     args = get_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from softlearning_tf2.checkpoints import CheckpointError
-    from softlearning_tf2.checkpoints.policy import PolicySource
+    from softlearning_tf2.policies.trained_policy import PolicySource
     from softlearning_tf2.utils.random import random_seed
     from softlearning_tf2.utils.video import Renderer, VideoError, check_video_path
 

@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from softlearning_tf2.checkpoints import Checkpoint
-from softlearning_tf2.checkpoints.policy import load_policy, make_environment
+from softlearning_tf2.policies.trained_policy import load_policy, make_environment
 from softlearning_tf2.policies.export import exported_module, export_policy, graph_op_types
 from softlearning_tf2.scripts import simulate_policy
 from tests.policies.test_export import LOADER_PREAMBLE, make_checkpoint

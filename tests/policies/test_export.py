@@ -18,8 +18,8 @@ import tensorflow as tf
 
 import softlearning_tf2
 from softlearning_tf2.checkpoints import Checkpoint
-from softlearning_tf2.checkpoints.policy import EXPORT_METADATA_FILE as METADATA_FILE
-from softlearning_tf2.checkpoints.policy import load_policy, make_environment
+from softlearning_tf2.policies.trained_policy import EXPORT_METADATA_FILE as METADATA_FILE
+from softlearning_tf2.policies.trained_policy import load_policy, make_environment
 from softlearning_tf2.policies.export import TFLITE_FILE, export_policy, graph_op_types
 from tests.float_compare import assert_float32_close
 from tests.numpy_reference import policy_shift_and_std, tanh_gaussian_log_prob
