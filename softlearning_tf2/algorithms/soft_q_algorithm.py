@@ -4,7 +4,7 @@ import tensorflow as tf
 from softlearning_tf2.algorithms.action_spaces import DISCRETE_COUNTERPARTS_HELP
 from softlearning_tf2.algorithms.common import (
     Adam, Q_regression_step, clone_as_target, continuous_Q_values, partition_shared,
-    squared_error_loss, update_target_models)
+    policy_models, squared_error_loss, update_target_models)
 from softlearning_tf2.algorithms.rl_algorithm import RLAlgorithm
 from softlearning_tf2.algorithms.temperature import Temperature
 from softlearning_tf2.utils.validation import check_hyperparameters
@@ -15,7 +15,9 @@ class SoftQAlgorithm(RLAlgorithm):
     """An algorithm that regresses soft Q functions onto a soft Bellman target.
 
     Holds the Q functions (``Qs``: one, or two for clipped double-Q) with one Adam each
-    (``adam_beta_1``, 0.9 as Adam's paper, is the first moment's decay), the policy's Adam, the reward scale and discount of the target, and the target networks:
+    (``adam_beta_1``, 0.9 as Adam's paper, is the first moment's decay; ``weight_decay``
+    makes it AdamW, and where it is None the networks' own default applies: SimBa's 1e-2,
+    none for an MLP), the policy's Adam, the reward scale and discount of the target, and the target networks:
     ``_add_target(name, model)`` makes a Polyak-averaged copy of any network (SAC's Qs, SACV's
     V, SQL's Qs) and ``_update_targets`` moves every copy by ``tau`` every
     ``target_update_interval`` updates. Every network, target and optimizer made here is
@@ -37,14 +39,16 @@ class SoftQAlgorithm(RLAlgorithm):
     Q_loss = staticmethod(squared_error_loss)
 
     def __init__(self, *, Qs, policy_lr=3e-4, Q_lr=3e-4, reward_scale=1.0, discount=0.99,
-                 tau=5e-3, target_update_interval=1, adam_beta_1=0.9, **kwargs):
+                 tau=5e-3, target_update_interval=1, adam_beta_1=0.9, weight_decay=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self._check_action_space()
         check_hyperparameters(policy_lr=policy_lr, Q_lr=Q_lr, reward_scale=reward_scale,
                               discount=discount, tau=tau,
                               target_update_interval=target_update_interval,
-                              adam_beta_1=adam_beta_1)
+                              adam_beta_1=adam_beta_1, weight_decay=weight_decay)
         self._adam_beta_1 = float(adam_beta_1)
+        self._weight_decay = weight_decay
         self._Qs = tuple(Qs)
         self._reward_scale = float(reward_scale)
         self._discount = float(discount)
@@ -55,14 +59,15 @@ class SoftQAlgorithm(RLAlgorithm):
             self._track_model(f"Q_{index}", Q)
         own_variables, shared_variables = partition_shared(self._Qs)
         self._Q_variable_groups = [
-            (self._add_optimizer(f"Q_{index}", variables, Q_lr), variables)
-            for index, variables in enumerate(own_variables)]
+            (self._add_optimizer(f"Q_{index}", variables, Q_lr, [Q]), variables)
+            for index, (Q, variables) in enumerate(zip(self._Qs, own_variables))]
         if shared_variables:
             self._Q_variable_groups.append(
-                (self._add_optimizer("Q_shared", shared_variables, Q_lr), shared_variables))
+                (self._add_optimizer("Q_shared", shared_variables, Q_lr, self._Qs),
+                 shared_variables))
         self._policy_optimizer = (self._add_optimizer(
-            "policy", self._policy.trainable_variables, policy_lr)
-            if self.trains_policy else None)
+            "policy", self._policy.trainable_variables, policy_lr,
+            policy_models(self._policy)) if self.trains_policy else None)
 
     @property
     def Qs(self):
@@ -78,11 +83,18 @@ class SoftQAlgorithm(RLAlgorithm):
                 f"{type(self).__name__} trains on {kinds[0]} action spaces; {name} has "
                 f"{kinds[1]} actions ({DISCRETE_COUNTERPARTS_HELP})")
 
-    def _add_optimizer(self, name, variables, learning_rate):
+    def _add_optimizer(self, name, variables, learning_rate, models=()):
         """An Adam for ``variables`` (first-moment decay ``adam_beta_1``: CrossQ's 0.5),
-        built now so that checkpoints hold its slots."""
+        built now so that checkpoints hold its slots. With a weight decay (``weight_decay``,
+        or where that is None the one the ``models`` ask for: SimBa's 1e-2) it is AdamW
+        (Loshchilov & Hutter 2019): each step first shrinks every variable by
+        learning_rate * weight_decay times itself, then takes Adam's step."""
+        weight_decay = self._weight_decay
+        if weight_decay is None:
+            weight_decay = max((getattr(model, "default_weight_decay", 0.0) for model in models),
+                               default=0.0)
         optimizer = Adam(learning_rate=learning_rate, beta_1=self._adam_beta_1,
-                         name=f"{name}_adam")
+                         weight_decay=float(weight_decay) or None, name=f"{name}_adam")
         optimizer.build(variables)
         return self._track_optimizer(name, optimizer)
 

@@ -24,7 +24,8 @@ from softlearning_tf2.environments.utils import (  # noqa: E402
     get_environment_from_params, validate_environment_name)
 from softlearning_tf2.experiments.variants import (  # noqa: E402
     default_task, get_variant, keyword_overrides)
-from softlearning_tf2.models.utils import get_observation_encoding_from_variant  # noqa: E402
+from softlearning_tf2.models.utils import (  # noqa: E402
+    get_observation_encoding_from_variant, get_observation_normalizer_from_variant)
 from softlearning_tf2.policies.utils import (  # noqa: E402
     get_exploration_policy_from_variant, get_policy_from_variant)
 from softlearning_tf2.replay_pools.simple_replay_pool import (  # noqa: E402
@@ -58,12 +59,17 @@ class Experiment:
         # Dict observations: one encoding for every network (None for a flat observation).
         self.observation_encoding = get_observation_encoding_from_variant(
             variant, self.training_environment, seed=component_seed(seed, "observation_encoder"))
+        # SimBa networks: one running normalizer for all of them, fed what the pool receives.
+        self.observation_normalizer = get_observation_normalizer_from_variant(variant)
+        if self.observation_normalizer is not None:
+            self.pool.observation_listeners.append(self.observation_normalizer.update)
         self.networks = self._build_value_functions(seed)
         # A policy of the Q functions (discrete SQL's Boltzmann policy) acts on these very Qs.
         self.policy = get_policy_from_variant(variant, self.training_environment,
                                               seed=component_seed(seed, "policy"),
                                               Q_functions=self.networks["Qs"],
-                                              encoding=self.observation_encoding)
+                                              encoding=self.observation_encoding,
+                                              normalizer=self.observation_normalizer)
         self.initial_exploration_policy = get_exploration_policy_from_variant(
             variant, self.training_environment, seed=component_seed(seed, "exploration"),
             encoding=self.observation_encoding)
@@ -108,7 +114,8 @@ class Experiment:
         encoding = self.observation_encoding
         networks = {"Qs": get_Q_functions_from_variant(self.variant, self.training_environment,
                                                        seed=component_seed(seed, "Q"),
-                                                       encoding=encoding)}
+                                                       encoding=encoding,
+                                                       normalizer=self.observation_normalizer)}
         if "V_params" in self.variant:
             networks["V"] = get_V_function_from_variant(self.variant, self.training_environment,
                                                         seed=component_seed(seed, "V"),

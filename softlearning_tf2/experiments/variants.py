@@ -46,6 +46,8 @@ SAC_PARAMS = {
     "discount": 0.99,
     "tau": 5e-3,
     "target_update_interval": 1,
+    # None: the networks' own (SimBa's AdamW decay 1e-2; none for an MLP).
+    "weight_decay": None,
 }
 
 # REDQ's and DroQ's G: critic updates per environment step, then one policy update.
@@ -92,8 +94,11 @@ ALGORITHM_PARAMS_BASE = {
 # Every policy class's variant defaults: ``--set policy_params.class_name=NAME`` starts the
 # policy's config from NAME's entry here (then ``policy_params.config.*`` overrides apply).
 POLICY_CONFIGS = {
+    # network "simba": SimBa's residual network (the actor's 128 wide, 1 block where the
+    # simba_* entries are null); hidden_layer_sizes is then unused.
     "FeedforwardGaussianPolicy": {"hidden_layer_sizes": [256, 256], "activation": "relu",
-                                  "squash": True},
+                                  "squash": True, "network": "mlp", "simba_width": None,
+                                  "simba_blocks": None},
     # The first SAC code's mixture: 4 components (arXiv:1801.01290, Sec. 6).
     "GMMPolicy": {"num_components": 4, "hidden_layer_sizes": [256, 256], "activation": "relu",
                   "squash": True},
@@ -181,9 +186,13 @@ BATCH_RENORM_CONFIG = {"batch_renormalization": True,
                        **{f"batch_renorm_{name}": value
                           for name, value in BATCH_RENORM_DEFAULTS.items() if name != "epsilon"}}
 POLICY_PARAMS["CrossQ"]["config"].update(BATCH_RENORM_CONFIG)
+# Where SimBa's residual network can replace the MLP (``network``: "mlp" or "simba", the
+# critic's 512 wide with 2 blocks where the simba_* entries are null).
+SIMBA_CONFIG = {"network": "mlp", "simba_width": None, "simba_blocks": None}
 Q_PARAMS = {
     "SAC": {"class_name": "double_feedforward_Q_function",
-            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"}},
+            "config": {"hidden_layer_sizes": [256, 256], "activation": "relu",
+                       **SIMBA_CONFIG}},
     "SQL": {"class_name": "feedforward_Q_function",
             "config": {"hidden_layer_sizes": [128, 128], "activation": "relu"}},
 }
@@ -198,7 +207,7 @@ def Q_ensemble_params(n_critics, n_quantiles=1, hidden_layer_sizes=(256, 256),
                        "dropout_rate": dropout_rate,
                        "layer_normalization": layer_normalization,
                        **(BATCH_RENORM_CONFIG if batch_renormalization
-                          else {"batch_renormalization": False})}}
+                          else {"batch_renormalization": False, **SIMBA_CONFIG})}}
 
 
 Q_PARAMS.update({
@@ -572,6 +581,32 @@ def validate_variant_spec(variant_spec):
     validate_policy_class(variant_spec)
     validate_sampler(variant_spec)
     validate_ensemble(variant_spec)
+    validate_networks(variant_spec)
+
+
+# What a SimBa network cannot take: the MLP's own regularizers (its blocks normalize).
+SIMBA_EXCLUDES = ("dropout_rate", "layer_normalization", "batch_renormalization")
+
+
+def validate_networks(variant_spec):
+    """A SimBa network (each grid value of ``network``) on flat observations, without the
+    MLP's dropout, layer or batch normalization."""
+    environment = variant_spec["environment_params"]["training"]
+    for section in ("Q_params", "policy_params"):
+        config = variant_spec[section].get("config", {})
+        if "simba" not in _grid_candidates(config.get("network", "mlp")):
+            continue
+        for name in SIMBA_EXCLUDES:
+            for value in _grid_candidates(config.get(name, False)):
+                if value not in (None, False, 0, 0.0) and not is_sampled_search_space(value):
+                    raise ValueError(f"{section}.config.network simba takes no {name} (its "
+                                     f"blocks have their own layer normalization); use "
+                                     f"network mlp")
+        if (observation_kind(environment["universe"], environment["domain"],
+                             environment["task"]) != "flat" or environment.get("pixels")):
+            raise ValueError(f"{section}.config.network simba normalizes flat observations; "
+                             f"{environment['domain']}-{environment['task']}'s are a dict "
+                             f"(images or goals): use network mlp")
 
 
 def validate_ensemble(variant_spec):

@@ -1,10 +1,12 @@
-"""Normalization layers with state: Batch Renormalization (CrossQ's critics and actor).
+"""Normalization layers with state: Batch Renormalization (CrossQ's critics and actor) and
+the running observation normalization of SimBa networks.
 
 Their statistics are Keras weights that do not train (``non_trainable_weights``): they are in
 ``get_weights`` (so in every checkpoint, through the checkpoint owner) and in an exported
 SavedModel's variables, and a model rebuilt from the weights normalizes as the one trained.
 """
 import keras
+import numpy as np
 import tensorflow as tf
 
 from softlearning_tf2.utils.validation import check_hyperparameters
@@ -106,3 +108,61 @@ def batch_renormalization_layers(enabled, momentum=None, r_max=None, d_max=None,
                 **{name: value for name, value in given.items() if value is not None}}
     check_batch_renormalization(**settings)
     return settings
+
+
+class RunningObservationNormalization(keras.layers.Layer):
+    """x -> (x - mu) / sqrt(sigma^2 + epsilon) with mu and sigma^2 the mean and (biased)
+    variance of every observation the replay pool has received (SimBa's running-statistics
+    normalization, Lee et al. 2024, arXiv:2410.09754).
+
+    Calling the layer never changes it; ``update(observations)`` merges a batch into the
+    moments (Chan, Golub & LeVeque's pairwise form of Welford's update), in float64. One
+    layer is shared by every network of an algorithm, their target copies included, so all
+    of them normalize alike; its moments are weights that do not train (in checkpoints and
+    in the exported SavedModel, where they are frozen).
+    """
+
+    def __init__(self, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape):
+        width = (int(input_shape[-1]),)
+        self.mean = self.add_weight(shape=width, initializer="zeros", dtype="float64",
+                                    trainable=False, name="mean")
+        self.variance = self.add_weight(shape=width, initializer="ones", dtype="float64",
+                                        trainable=False, name="variance")
+        self.count = self.add_weight(shape=(), initializer="zeros", dtype="int64",
+                                     trainable=False, name="count")
+
+    def call(self, inputs):
+        scale = tf.cast(tf.math.rsqrt(self.variance + self.epsilon), inputs.dtype)
+        return (inputs - tf.cast(self.mean, inputs.dtype)) * scale
+
+    def update(self, observations):
+        """Merges ``observations`` ([batch, width], or one row) into the running moments."""
+        batch = np.asarray(observations, np.float64).reshape(-1, self.mean.shape[0])
+        if not len(batch):
+            return
+        if not np.all(np.isfinite(batch)):
+            raise ValueError("observation normalization received a non-finite observation")
+        count = int(self.count.numpy())
+        total = count + len(batch)
+        batch_mean, batch_variance = batch.mean(axis=0), batch.var(axis=0)
+        mean, variance = self.mean.numpy(), self.variance.numpy()
+        if count == 0:
+            mean, variance = batch_mean, batch_variance
+        else:
+            delta = batch_mean - mean
+            mean = mean + delta * len(batch) / total
+            variance = (variance * count + batch_variance * len(batch)
+                        + delta ** 2 * count * len(batch) / total) / total
+        self.mean.assign(mean)
+        self.variance.assign(variance)
+        self.count.assign(total)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

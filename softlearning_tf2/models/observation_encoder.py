@@ -28,6 +28,7 @@ import keras
 
 from softlearning_tf2.environments.observations import is_image
 from softlearning_tf2.models.convnet import convnet
+from softlearning_tf2.models.normalization import RunningObservationNormalization
 
 ENCODER_SHARING = ("critic", "separate")
 PREPROCESSORS = {"convnet": convnet}
@@ -102,13 +103,17 @@ def _layers(model):
 def clone_sharing(models):
     """Copies of ``models`` (new weights, equal values) that share one copy of each
     ``SharedFeatures`` layer the originals share: the target networks of twin Q functions
-    with a shared encoder have one target encoder, as the networks have one encoder."""
-    if not any(isinstance(layer, SharedFeatures) for model in models
-               for layer in _layers(model)):
+    with a shared encoder have one target encoder, as the networks have one encoder. A
+    ``RunningObservationNormalization`` is not copied: the copies read the originals' one
+    (SimBa's target networks normalize as the networks do)."""
+    if not any(isinstance(layer, (SharedFeatures, RunningObservationNormalization))
+               for model in models for layer in _layers(model)):
         return [_clone(model) for model in models]
     copies = {}
 
     def clone_layer(layer):
+        if isinstance(layer, RunningObservationNormalization):
+            return layer  # not trained: a target normalizes with the networks' statistics
         if isinstance(layer, SharedFeatures):
             if id(layer) not in copies:
                 copies[id(layer)] = SharedFeatures.from_config(layer.get_config())

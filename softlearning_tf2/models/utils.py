@@ -86,3 +86,18 @@ def get_observation_encoding_from_variant(variant, environment, seed=None):
 def observation_input(environment, encoding, role):
     """What a network builder takes as its observation: a size, or the encoding's input."""
     return environment.observation_size if encoding is None else encoding.input_for(role)
+
+
+def uses_simba(params):
+    """Whether a network's ``*_params`` ask for SimBa's (``config.network == "simba"``)."""
+    return (params or {}).get("config", {}).get("network", "mlp") == "simba"
+
+
+def get_observation_normalizer_from_variant(variant):
+    """The one ``RunningObservationNormalization`` that every SimBa network of the variant
+    reads its observations through (the Q functions', the policy's), or None without them."""
+    from softlearning_tf2.models.normalization import RunningObservationNormalization
+
+    if not any(uses_simba(variant.get(name)) for name in ("Q_params", "policy_params")):
+        return None
+    return RunningObservationNormalization(name="observation_normalization")

@@ -5,6 +5,9 @@ from softlearning_tf2.distributions.squashed_gaussian import (
     pre_squash_of, squashed_gaussian, squashed_gaussian_log_prob)
 from softlearning_tf2.models.feedforward import feedforward_model
 from softlearning_tf2.models.normalization import batch_renormalization_layers
+from softlearning_tf2.models.simba import (
+    check_simba_inputs, shared_normalizer, simba_model, simba_settings)
+from softlearning_tf2.utils.validation import check_hyperparameters
 from softlearning_tf2.policies.base_policy import BasePolicy, batch_size_of
 
 
@@ -27,21 +30,33 @@ class FeedforwardGaussianPolicy(BasePolicy):
 
     ``batch_renormalization`` (CrossQ) puts ``BatchRenormalization`` before each layer of the
     network, with ``batch_renorm_momentum`` / ``_r_max`` / ``_d_max`` / ``_warmup_steps``
-    replacing its defaults.
+    replacing its defaults. ``network="simba"`` makes the network SimBa's (``models.simba``,
+    the actor's 128 wide with 1 block unless ``simba_width`` / ``simba_blocks`` say
+    otherwise), reading the observations through ``normalizer`` (the algorithm's shared one).
     """
 
     has_log_prob = True
 
     def __init__(self, observation_size, action_size, hidden_layer_sizes=(256, 256),
                  activation="relu", squash=True, log_scale_bounds=(-20.0, 2.0), seed=None,
-                 name="gaussian_policy", batch_renormalization=False, **batch_renorm):
+                 name="gaussian_policy", batch_renormalization=False, network="mlp",
+                 simba_width=None, simba_blocks=None, normalizer=None, **batch_renorm):
         self.squash = bool(squash)
         self.log_scale_bounds = tuple(float(bound) for bound in log_scale_bounds)
-        self.shift_and_log_scale_model = feedforward_model(
-            [observation_size], 2 * int(action_size), hidden_layer_sizes, activation,
-            name=f"{name}_shift_and_log_scale", seed=seed,
-            batch_renormalization=batch_renormalization_layers(
-                batch_renormalization, **batch_renorm_settings(batch_renorm)))
+        check_hyperparameters(network=network, batch_renormalization=batch_renormalization)
+        model_name = f"{name}_shift_and_log_scale"
+        if network == "simba":
+            check_simba_inputs(observation_size, {"batch_renormalization": batch_renormalization})
+            width, blocks = simba_settings("actor", simba_width, simba_blocks)
+            self.shift_and_log_scale_model = simba_model(
+                [observation_size], 2 * int(action_size), width, blocks,
+                shared_normalizer(network, normalizer), name=model_name, seed=seed)
+        else:
+            self.shift_and_log_scale_model = feedforward_model(
+                [observation_size], 2 * int(action_size), hidden_layer_sizes, activation,
+                name=model_name, seed=seed,
+                batch_renormalization=batch_renormalization_layers(
+                    batch_renormalization, **batch_renorm_settings(batch_renorm)))
         super().__init__(observation_size, action_size, name, seed=seed)
 
     def shift_and_scale(self, observations, training=False):

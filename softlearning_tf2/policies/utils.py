@@ -6,7 +6,9 @@ from softlearning_tf2.policies.gmm_policy import GMMPolicy
 from softlearning_tf2.policies.mcmc_sampler_policy import MCMCSamplerPolicy
 from softlearning_tf2.policies.real_nvp_policy import LatentSpacePolicy, RealNVPPolicy
 from softlearning_tf2.policies.uniform_policy import ContinuousUniformPolicy
-from softlearning_tf2.models.utils import get_observation_encoding_from_variant, observation_input
+from softlearning_tf2.models.utils import (
+    get_observation_encoding_from_variant, get_observation_normalizer_from_variant,
+    observation_input, uses_simba)
 from softlearning_tf2.utils.variants import build_from_params
 
 POLICY_CLASSES = {
@@ -34,16 +36,21 @@ def get_policy_from_params(policy_params, environment, seed=None, encoding=None,
         action_size=environment.action_size, seed=seed, **dependencies)
 
 
-def get_policy_from_variant(variant, environment, seed=None, Q_functions=None, encoding=None):
+def get_policy_from_variant(variant, environment, seed=None, Q_functions=None, encoding=None,
+                            normalizer=None):
     """The variant's policy. A policy of the Q functions takes ``Q_functions`` (the
     algorithm's), or builds its own from ``variant['Q_params']`` where none are given (acting
     from a checkpoint: the weights are loaded afterwards). On dict observations it reads them
     through ``encoding`` (the Q functions', where they share an encoder; built from the
-    variant where none is given)."""
+    variant where none is given). A SimBa network reads them through ``normalizer`` (the Q
+    functions' one; built from the variant where none is given)."""
     if encoding is None:
         encoding = get_observation_encoding_from_variant(variant, environment, seed)
     params = variant["policy_params"]
     dependencies = {}
+    if uses_simba(params):
+        dependencies["normalizer"] = (normalizer
+                                      or get_observation_normalizer_from_variant(variant))
     if params.get("class_name") in POLICIES_OF_Q_FUNCTIONS:
         if Q_functions is None:
             from softlearning_tf2.value_functions.utils import get_Q_functions_from_variant

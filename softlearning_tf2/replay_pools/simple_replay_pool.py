@@ -63,6 +63,10 @@ class SimpleReplayPool:
         self._max_size = max_size
         self.observation_layout = observation_layout
         self.image_keys = image_keys(observation_layout)
+        # Called with the observations of every batch the pool receives, before it is stored
+        # (SimBa's running normalizer). Not part of the pool's state: restoring a pool from
+        # its checkpoint does not call them (the listener keeps its own state).
+        self.observation_listeners = []
 
         def observation_arrays(skip_images):
             if observation_layout is None:
@@ -139,6 +143,7 @@ class SimpleReplayPool:
     def add_samples(self, samples):
         """Adds a batch: a dict of arrays with equal leading dimension for every field."""
         num_samples = self._check_samples(samples)
+        self._tell_listeners(samples["observations"])
         if num_samples > self._max_size:  # only the newest max_size survive anyway
             samples = _rows(samples, slice(-self._max_size, None))
             self._samples_added += num_samples - self._max_size
@@ -148,6 +153,10 @@ class SimpleReplayPool:
                 self._add_rows(_rows(samples, slice(index, index + 1)), 1)
         else:
             self._add_rows(samples, num_samples)
+
+    def _tell_listeners(self, observations):
+        for listener in self.observation_listeners:
+            listener(observations)
 
     def _add_rows(self, samples, num_samples):
         indices = (self._pointer + np.arange(num_samples)) % self._max_size

@@ -55,6 +55,7 @@ class TensorReplayPool(SimpleReplayPool):
         sample = {name: np.asarray(sample[name], self.fields[name].dtype.as_numpy_dtype)
                   for name in FIELDS}
         self._check_samples({name: value[None] for name, value in sample.items()})
+        self._tell_listeners(sample["observations"][None])
         self._pending = sample
         self._advance(1)
 

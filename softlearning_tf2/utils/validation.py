@@ -11,7 +11,8 @@ from numbers import Number
 POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_n_steps",
                      "batch_size", "target_update_interval", "value_n_particles",
                      "kernel_n_particles", "max_size", "max_path_length",
-                     "policy_update_interval", "n_critics", "n_quantiles", "subset_size")
+                     "policy_update_interval", "n_critics", "n_quantiles", "subset_size",
+                     "simba_width", "simba_blocks")
 NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes",
                          "final_eval_n_episodes", "min_pool_size", "relabel_k",
                          "top_quantiles_to_drop_per_net", "batch_renorm_warmup_steps")
@@ -31,6 +32,7 @@ RULES = {
     "batch_renorm_momentum": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     "batch_renorm_epsilon": ("positive", lambda value: math.isfinite(value) and value > 0.0),
     "adam_beta_1": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
+    "weight_decay": (">= 0 or null", lambda value: math.isfinite(value) and value >= 0.0),
     **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)
        for name in POSITIVE_INTEGERS},
     **{name: ("a non-negative integer",
@@ -47,7 +49,8 @@ BOOLEANS = ("fuse_train_repeats", "fuse_environment_steps", "eval_deterministic"
 
 # Settings that take one of a few names.
 RELABEL_STRATEGIES = ("future", "final", "episode", "random")
-CHOICES = {"relabel_strategy": RELABEL_STRATEGIES}
+NETWORKS = ("mlp", "simba")  # an MLP, or SimBa's residual network (models/simba.py)
+CHOICES = {"relabel_strategy": RELABEL_STRATEGIES, "network": NETWORKS}
 
 
 def check_hyperparameters(**values):

@@ -145,21 +145,25 @@ RESUME_EXTRA = {"REDQ": ["algorithm_params.config.n_train_repeat=4",
                 # after 30 updates, the policy's after 5 of its steps): both phases, and the
                 # running statistics and step counters, cross the checkpoint.
                 "CrossQ": ["Q_params.config.batch_renorm_warmup_steps=30",
-                           "policy_params.config.batch_renorm_warmup_steps=5"]}
+                           "policy_params.config.batch_renorm_warmup_steps=5"],
+                # SimBa networks: the running normalizer (fed by the pool) and AdamW's slots.
+                "SAC+simba": ["Q_params.config.network=simba", "Q_params.config.simba_width=16",
+                              "policy_params.config.network=simba",
+                              "policy_params.config.simba_width=16"]}
 
 
 @pytest.mark.parametrize("algorithm, domain, task, new_process", [
     ("SAC", "Pendulum", "v1", True), ("SQL", "Pendulum", "v1", False),
     ("SAC", "TabularMDP", "Random-v0", False), ("SQL", "TabularMDP", "Random-v0", False),
     ("TQC", "Pendulum", "v1", False), ("REDQ", "Pendulum", "v1", False),
-    ("CrossQ", "Pendulum", "v1", False)])
+    ("CrossQ", "Pendulum", "v1", False), ("SAC+simba", "Pendulum", "v1", False)])
 def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path, algorithm, domain, task,
                                                          new_process):
     """Train two epochs straight, or one, save, restore (in a new process for SAC: no state
     hides in process globals) and train one more: the same weights, pool and counters.
     (The tabular MDP has discrete actions and never terminates: DiscreteSAC / DiscreteSQL.)"""
     # Epochs of one 100-step episode each: they end on episode boundaries.
-    variant = tiny_variant(algorithm=algorithm, domain=domain, task=task,
+    variant = tiny_variant(algorithm=algorithm.split("+")[0], domain=domain, task=task,
                            extra=["algorithm_params.config.epoch_length=100",
                                   "sampler_params.config.max_path_length=100",
                                   *RESUME_EXTRA.get(algorithm, [])])
