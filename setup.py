@@ -38,6 +38,10 @@ setup(
         # The documentation site (mkdocs.yml); verified together on the project's machine kind.
         "docs": ["mkdocs==1.6.1", "mkdocs-material==9.8.2", "mkdocstrings==1.0.8",
                  "mkdocstrings-python==2.0.11", "latex2mathml==3.81.1"],
+        # Experiment trackers and Optuna's sampler through Tune (--mlflow, --wandb,
+        # --search optuna); MLflow's SQLite store needs SQLAlchemy and Alembic.
+        "tracking": ["optuna==4.6.0", "mlflow-skinny==3.18.0", "sqlalchemy==2.1.9",
+                     "alembic==1.20.1", "wandb==0.31.0"],
     },
     entry_points={
         "console_scripts": [

@@ -49,8 +49,26 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
                              "algorithm_params.config.tau=0.01; VALUE may be a search space "
                              "grid:a,b | choice:a,b | uniform:lo,hi | loguniform:lo,hi | "
                              "randint:lo,hi")
-    parser.add_argument("--scheduler", choices=("fifo", "asha"), default="fifo",
-                        help="asha: stop weak trials early (asynchronous successive halving)")
+    parser.add_argument("--search", choices=("grid", "optuna"), default="grid",
+                        help="grid: Tune's grid and random sampling of the --set spaces; "
+                             "optuna: Optuna's TPE sampler (seeded with --seed), which "
+                             "learns from the finished trials where to sample next")
+    parser.add_argument("--num-trials", type=positive_int, default=None,
+                        help="--search optuna: how many trials it samples (default 10)")
+    parser.add_argument("--scheduler", choices=("fifo", "asha", "median"), default="fifo",
+                        help="asha: stop weak trials early (asynchronous successive halving); "
+                             "median: stop a trial whose best result is below the median of "
+                             "the others' at the same epoch (Optuna's median pruning rule)")
+    parser.add_argument("--mlflow", nargs="?", const="mlruns", default=None,
+                        metavar="TRACKING_URI",
+                        help="log every trial to MLflow: parameters, metrics per epoch, the "
+                             "final checkpoint as an artifact; TRACKING_URI: a directory "
+                             "(default ./mlruns), sqlite:///PATH.db or http://HOST:PORT")
+    parser.add_argument("--wandb", nargs="?", const="softlearning", default=None,
+                        metavar="PROJECT",
+                        help="log every trial to Weights & Biases project PROJECT (default "
+                             "softlearning); WANDB_MODE=offline writes the runs locally, "
+                             "inside the experiment directory, for `wandb sync` later")
     parser.add_argument("--metric", default="evaluation/episode-reward-mean",
                         help="the result that ranks trials (ASHA, best trial)")
     parser.add_argument("--mode", choices=("max", "min"), default="max")

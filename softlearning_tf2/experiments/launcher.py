@@ -13,6 +13,10 @@ import sys
 
 from softlearning_tf2.experiments.command_line import (
     count_trials, search_space_entries, to_json)
+from softlearning_tf2.experiments.search import (
+    check_search, search_algorithm, tune_num_samples)
+from softlearning_tf2.experiments.tracking import check_trackers, tracker_callbacks
+from softlearning_tf2.utils.cli import UsageError
 from softlearning_tf2.utils.quiet import VERBOSE_VARIABLE, import_tensorflow, verbose
 from softlearning_tf2.utils.random import random_seed
 from softlearning_tf2.utils.runtime import (  # noqa: F401  (console_scripts calls them here)
@@ -28,10 +32,6 @@ REPORTED_METRICS = {
 SUMMARY_FILE = "summary.json"
 EVALUATION_SPREAD = "evaluation/episode-reward-std"
 EVALUATION_EPISODES = "evaluation/episodes"
-
-
-class UsageError(Exception):
-    """Bad input from the command line: reported in one line, exit code 2, nothing started."""
 
 
 def load_example(example_module_name, example_argv):
@@ -127,6 +127,14 @@ def check_local_cpus(args, variant_spec):
 def _scheduler(args, variant_spec):
     if args.scheduler == "fifo":
         return None
+    if args.scheduler == "median":
+        from ray.tune.schedulers import MedianStoppingRule
+
+        # Optuna's MedianPruner's rule, run by Tune: after the grace period, a trial whose
+        # best result so far is below the median of the other trials' at the same epoch stops.
+        return MedianStoppingRule(time_attr="training_iteration", metric=args.metric,
+                                  mode=args.mode, grace_period=args.grace_period,
+                                  min_samples_required=3)
     from ray.tune.schedulers import ASHAScheduler
     n_epochs = variant_spec["algorithm_params"]["config"]["n_epochs"]
     if not isinstance(n_epochs, int):
@@ -155,6 +163,7 @@ def _run_config(args, variant_spec, name, storage_path):
     from ray import tune
     run_params = variant_spec["run_params"]
     return tune.RunConfig(
+        callbacks=tracker_callbacks(args, name),
         name=name,
         storage_path=storage_path,
         checkpoint_config=tune.CheckpointConfig(
@@ -185,8 +194,9 @@ def run_tune_experiment(module, args, variant_spec, results_root):
     tuner = tune.Tuner(
         _trainable(module, args, variant_spec),
         param_space=variant_spec,
-        tune_config=tune.TuneConfig(num_samples=1, trial_dirname_creator=trial_dirname,
-                                    reuse_actors=True,
+        tune_config=tune.TuneConfig(num_samples=tune_num_samples(args),
+                                    search_alg=search_algorithm(args),
+                                    trial_dirname_creator=trial_dirname, reuse_actors=True,
                                     max_concurrent_trials=args.max_concurrent_trials,
                                     scheduler=_scheduler(args, variant_spec)),
         run_config=_run_config(args, variant_spec, name, storage_path),
@@ -239,6 +249,8 @@ def run_example_local(example_module_name, example_argv):
     validate_restore_path(args)
     check_local_cpus(args, (saved_variant(args.restore) if args.restore else None)
                      or variant_spec)
+    check_search(args, variant_spec)
+    check_trackers(args)
     # Trial processes import the example module; make its root importable there.
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [example_root(module), os.environ.get("PYTHONPATH")]))
@@ -278,6 +290,8 @@ def run_example_ray(example_module_name, example_argv):
     if not args.address:
         raise UsageError("run_example_ray needs --address HOST:PORT of a running Ray cluster")
     validate_restore_path(args)
+    check_search(args, variant_spec)
+    check_trackers(args)
     import ray
     try:
         ray.init(address=args.address, logging_level="INFO" if verbose() else "WARNING",

@@ -51,3 +51,7 @@ def _integer_parser(minimum, description):
 
 positive_int = _integer_parser(1, "a positive integer")
 non_negative_int = _integer_parser(0, "a non-negative integer")
+
+
+class UsageError(Exception):
+    """Bad input from the command line: reported in one line, exit code 2, nothing started."""
