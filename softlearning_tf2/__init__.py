@@ -6,7 +6,7 @@ Python API, ``softlearning_tf2.experiments.experiment``) is imported on first us
 
 from softlearning_tf2.version import __version__  # noqa: F401
 
-__all__ = ["Experiment"]
+__all__ = ["Experiment", "run_search"]
 
 
 def __getattr__(name):
@@ -16,4 +16,7 @@ def __getattr__(name):
         import_tensorflow()
         from softlearning_tf2.experiments.experiment import Experiment
         return Experiment
+    if name == "run_search":
+        from softlearning_tf2.experiments.search import run_search
+        return run_search
     raise AttributeError(f"module 'softlearning_tf2' has no attribute {name!r}")

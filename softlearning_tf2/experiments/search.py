@@ -65,3 +65,40 @@ def tune_num_samples(args):
     if args.search == "optuna":
         return args.num_trials or DEFAULT_OPTUNA_TRIALS
     return 1
+
+
+def run_search(algorithm="SAC", domain="Pendulum", task=None, *, overrides=None,
+               search="grid", num_trials=None, num_samples=1, seed=None, scheduler="fifo",
+               metric="evaluation/episode-reward-mean", mode="max", mlflow=None, wandb=None,
+               exp_name=None, local_dir="~/ray_results", cpus=None, universe="gymnasium"):
+    """``softlearning run_example_local examples.development`` from Python, keyword for flag:
+    ``overrides`` is ``{dotted path: value}`` (``--set``; a value may be a search space string
+    such as ``"loguniform:1e-4,1e-2"``), ``search="optuna"`` with ``num_trials``, ``mlflow``
+    a tracking URI (``"mlruns"``: the local store), ``wandb`` a project name. Returns the
+    search's ``summary.json`` as a dict; bad input raises ``UsageError`` with the CLI's line.
+    Starts a local Ray on 127.0.0.1 as the command does (so: not inside a running Ray)."""
+    import glob
+    import json
+    import os
+    import sys
+
+    if "ray" not in sys.modules:  # Ray reads its loopback settings when first imported
+        from softlearning_tf2.utils.runtime import configure_local_ray_environment
+        configure_local_ray_environment()
+    from softlearning_tf2.experiments import launcher
+
+    argv = ["--algorithm", algorithm, "--universe", universe, "--domain", domain,
+            "--search", search, "--num-samples", str(num_samples), "--scheduler", scheduler,
+            "--metric", metric, "--mode", mode, "--local-dir", local_dir]
+    for flag, value in (("--task", task), ("--num-trials", num_trials), ("--seed", seed),
+                        ("--exp-name", exp_name), ("--cpus", cpus), ("--mlflow", mlflow),
+                        ("--wandb", wandb)):
+        if value is not None:
+            argv += [flag, str(value)]
+    for path, value in (overrides or {}).items():
+        argv += ["--set", f"{path}={value if isinstance(value, str) else json.dumps(value)}"]
+    launcher.run_example_local("examples.development", argv)
+    experiments = glob.glob(os.path.join(os.path.expanduser(local_dir), universe, domain, "*",
+                                         f"*-{exp_name or algorithm}", launcher.SUMMARY_FILE))
+    with open(max(experiments, key=os.path.getmtime)) as file:
+        return json.load(file)

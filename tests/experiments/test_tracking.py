@@ -227,3 +227,37 @@ def test_a_missing_tracker_package_is_named(run_cli, tmp_path, monkeypatch):
     code, _, err = run_cli("run_example_local", "examples.development", "--local-dir",
                            tmp_path / "runs", "--mlflow", *TINY_FLAGS)
     assert code == 2 and '--mlflow needs the mlflow package (pip install -e ".[tracking]")' in err
+
+
+def test_run_search_passes_each_keyword_as_its_flag(tmp_path, monkeypatch):
+    import softlearning_tf2
+    from softlearning_tf2.experiments import launcher
+
+    seen = []
+
+    def fake_run(module, argv):  # what the command would do: write the search's summary
+        seen.append((module, argv))
+        experiment = tmp_path / "gymnasium" / "Hopper" / "v5" / "2026-01-01T00-00-00-tuned"
+        experiment.mkdir(parents=True)
+        (experiment / launcher.SUMMARY_FILE).write_text(json.dumps({"best": {"x": 1}}))
+        return 0
+
+    monkeypatch.setattr(launcher, "run_example_local", fake_run)
+    summary = softlearning_tf2.run_search(
+        "TQC", "Hopper", "v5", overrides={LEARNING_RATE: "loguniform:1e-4,1e-3",
+                                          "Q_params.config.hidden_layer_sizes": [64, 64]},
+        search="optuna", num_trials=7, seed=2, scheduler="median", mlflow="sqlite:///x.db",
+        wandb="project", exp_name="tuned", local_dir=str(tmp_path))
+    assert summary == {"best": {"x": 1}}
+    [(module, argv)] = seen
+    flags = dict(zip(argv[::2], argv[1::2]))
+    assert module == "examples.development"
+    assert {flag: flags[flag] for flag in ("--algorithm", "--domain", "--task", "--search",
+                                           "--num-trials", "--seed", "--scheduler",
+                                           "--mlflow", "--wandb", "--exp-name")} == {
+        "--algorithm": "TQC", "--domain": "Hopper", "--task": "v5", "--search": "optuna",
+        "--num-trials": "7", "--seed": "2", "--scheduler": "median",
+        "--mlflow": "sqlite:///x.db", "--wandb": "project", "--exp-name": "tuned"}
+    sets = [value for flag, value in zip(argv[::2], argv[1::2]) if flag == "--set"]
+    assert sets == [f"{LEARNING_RATE}=loguniform:1e-4,1e-3",
+                    "Q_params.config.hidden_layer_sizes=[64, 64]"]
