@@ -8,7 +8,7 @@ every 10k environment steps, counted from the first step. (The baselines evaluat
 than every 10k steps in places, so two neighbouring steps can carry the same evaluation: 10k
 and 20k, 30k and 40k; the 50k and 100k figures this page compares with are distinct.)
 ``results/frontier/simbav2_baselines.csv`` holds the rows drawn here (SAC, REDQ and DroQ at 20 updates per step,
-HalfCheetah and Hopper, to 100k). The SimbaV2 baselines have no TQC; TQC is held against our
+CrossQ at one, HalfCheetah and Hopper, to 100k). The SimbaV2 baselines have no TQC; TQC is held against our
 own SAC runs at the same environment step (``OUR_SAC``: the MuJoCo page's rows at Tianshou's
 settings, and where there is one, a run at the reference settings, the TQC rows' own).
 
@@ -31,7 +31,8 @@ PAGE = "frontier"
 BASELINES_FILE = "simbav2_baselines.csv"
 BASELINE_SOURCE = "SimbaV2 authors' baselines (arXiv:2502.15280), 10 seeds"
 # The baseline CSV's names for the algorithms of ours it holds (REDQ and DroQ at G = 20).
-BASELINE_NAMES = {"SAC": "SAC", "REDQ": "REDQ (UTD 20)", "DroQ": "DroQ (UTD 20)"}
+BASELINE_NAMES = {"SAC": "SAC", "REDQ": "REDQ (UTD 20)", "DroQ": "DroQ (UTD 20)",
+                  "CrossQ": "CrossQ"}
 # Our SAC runs that TQC is held against, by task and preset: the MuJoCo page's rows
 # (Tianshou's settings) and benchmarks.learning's run at the reference settings (HalfCheetah).
 OUR_SAC = {("HalfCheetah-v5", "tianshou"): "mujoco/SAC-HalfCheetah-v5-tianshou-300k.csv",

@@ -352,7 +352,7 @@ def _run_launch(row, name, seeds, committed, runs_directory, results_directory):
         print(f"results_page: interrupted during {name}", flush=True)
         return 130
     if code != 0:
-        print(f"results_page: {name} exited with {code}; next row", flush=True)
+        print(f"results_page: {name} exited with {code}; next launch", flush=True)
     elif row.seed_by_seed:
         # A finished seed is in the committed CSV at once: the next machine may not have it.
         collect([row], runs_directory, results_directory)
@@ -367,7 +367,10 @@ def row_progress(row, runs_directory=RUNS_DIRECTORY, results_directory=RESULTS_D
     for name, seeds in row.launches():
         directories = experiment_directories(row, runs_directory, name)
         if directories:
-            curves.update(trial_progress(directories[-1]))
+            for seed, curve in trial_progress(directories[-1]).items():
+                # A seed restarted on this machine does not replace one that got further.
+                if max(curve, default=0) >= max(curves.get(seed, {}), default=0):
+                    curves[seed] = curve
     return curves
 
 

@@ -21,6 +21,7 @@ FORBIDDEN = {
     "policies": LEARNERS_AND_RUNNER,
     "samplers": ("experiments", "scripts"),
     "utils": LEARNERS_AND_RUNNER,
+    "environments": LEARNERS_AND_RUNNER,
 }
 
 
@@ -51,3 +52,21 @@ def test_no_import_runs_up_the_layers(layer):
                         wrong.append(f"{os.path.relpath(path, PACKAGE)}:{line} imports "
                                      f"softlearning_tf2{'.' + target if target else ''}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_building_a_variant_and_parsing_the_command_start_no_tensorflow():
+    # The command checks its flags and variant (one line, exit 2) before any trial; that must
+    # not cost a TensorFlow start, and the trackers' and searches' packages load lazily too
+    # (Ray is the example's: its variant spec holds Tune search spaces).
+    import subprocess
+    import sys
+
+    code = ("import sys; import examples.development.variants, "
+            "softlearning_tf2.experiments.launcher, softlearning_tf2.experiments.tracking, "
+            "softlearning_tf2.experiments.search, softlearning_tf2.models.defaults; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'mlflow', 'wandb', 'optuna')"
+            " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=os.path.dirname(PACKAGE), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"

@@ -8,13 +8,15 @@ Renormalization (Ioffe 2017) in the critics and the actor (``Q_params`` / ``poli
 (s, a) and (s', a'), so that both halves are normalized with the same batch statistics (with
 separate passes the (s', a') batch is out of distribution for statistics gathered on (s, a)).
 Adam with beta_1 = 0.5, and the policy and temperature step every third critic step (the
-paper's hyperparameters). Equation numbers below are SAC's (arXiv:1812.05905), as in
+paper's hyperparameters; they are the CrossQ variant's defaults, ``experiments/variants.py``,
+and arguments here: ``adam_beta_1``, ``policy_update_interval``). Equation numbers below are SAC's (arXiv:1812.05905), as in
 ``sac.py``.
 """
 import tensorflow as tf
 
 from softlearning_tf2.algorithms.common import min_Q, squared_error_loss
 from softlearning_tf2.algorithms.sac import SAC
+from softlearning_tf2.models.normalization import BatchRenormalization
 from softlearning_tf2.models.observation_encoder import shared_features_once
 
 
@@ -48,6 +50,11 @@ class CrossQ(SAC):
             raise ValueError(f"CrossQ trains FeedforwardGaussianPolicy (its network's Batch "
                              f"Renormalization runs in training mode in the policy step); "
                              f"got {type(self._policy).__name__}")
+        for name, model in (*((f"Q_{index}", Q) for index, Q in enumerate(self._Qs)),
+                            ("the policy", self._policy.shift_and_log_scale_model)):
+            if not any(isinstance(layer, BatchRenormalization) for layer in model.layers):
+                raise ValueError(f"CrossQ normalizes its critics and actor: {name} has no "
+                                 f"Batch Renormalization (batch_renormalization=true)")
 
     def _joint_Q_step(self, batch, alpha):
         """The joint pass, the target from its second half, and one Adam step of each Q

@@ -17,9 +17,9 @@ class SoftQAlgorithm(RLAlgorithm):
     Holds the Q functions (``Qs``: one, or two for clipped double-Q) with one Adam each
     (``adam_beta_1``, 0.9 as Adam's paper, is the first moment's decay; ``weight_decay``
     makes it AdamW, and where it is None the networks' own default applies: SimBa's 1e-2,
-    none for an MLP), the policy's Adam, the reward scale and discount of the target, and the target networks:
-    ``_add_target(name, model)`` makes a Polyak-averaged copy of any network (SAC's Qs, SACV's
-    V, SQL's Qs) and ``_update_targets`` moves every copy by ``tau`` every
+    none for an MLP), the policy's Adam, the reward scale and discount of the target, and the
+    target networks: ``_add_target(name, model)`` makes a Polyak-averaged copy of any network
+    (SAC's Qs, SACV's V, SQL's Qs) and ``_update_targets`` moves every copy by ``tau`` every
     ``target_update_interval`` updates. Every network, target and optimizer made here is
     registered for checkpoints.
 

@@ -57,8 +57,9 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
                         help="--search optuna: how many trials it samples (default 10)")
     parser.add_argument("--scheduler", choices=("fifo", "asha", "median"), default="fifo",
                         help="asha: stop weak trials early (asynchronous successive halving); "
-                             "median: stop a trial whose best result is below the median of "
-                             "the others' at the same epoch (Optuna's median pruning rule)")
+                             "median: Tune's median stopping rule, its version of Optuna's "
+                             "median pruning: stop a trial whose best result is below the "
+                             "median of the other trials' running averages at that epoch")
     parser.add_argument("--mlflow", nargs="?", const="mlruns", default=None,
                         metavar="TRACKING_URI",
                         help="log every trial to MLflow: parameters, metrics per epoch, the "

@@ -130,8 +130,9 @@ def _scheduler(args, variant_spec):
     if args.scheduler == "median":
         from ray.tune.schedulers import MedianStoppingRule
 
-        # Optuna's MedianPruner's rule, run by Tune: after the grace period, a trial whose
-        # best result so far is below the median of the other trials' at the same epoch stops.
+        # Tune's version of Optuna's median pruning: after the grace period, a trial whose
+        # best result so far is below the median of the other trials' running averages (of
+        # their results up to the same epoch) stops.
         return MedianStoppingRule(time_attr="training_iteration", metric=args.metric,
                                   mode=args.mode, grace_period=args.grace_period,
                                   min_samples_required=3)
@@ -245,6 +246,11 @@ def validate_restore_path(args):
 
 def run_example_local(example_module_name, example_argv):
     """The experiment on a Ray instance started here, every server bound to 127.0.0.1."""
+    return run_local(example_module_name, example_argv)[0]
+
+
+def run_local(example_module_name, example_argv):
+    """``run_example_local``'s work: (exit code, the path of the search's summary.json)."""
     module, args, variant_spec = load_example(example_module_name, example_argv)
     validate_restore_path(args)
     check_local_cpus(args, (saved_variant(args.restore) if args.restore else None)
@@ -268,7 +274,8 @@ def run_example_local(example_module_name, example_argv):
     finally:
         if started_here:
             ray.shutdown()
-    return summarize(experiment_path, results, variant_spec, args.metric, args.mode)
+    code = summarize(experiment_path, results, variant_spec, args.metric, args.mode)
+    return code, os.path.join(experiment_path, SUMMARY_FILE)
 
 
 def _quiet_start():

@@ -75,11 +75,10 @@ def run_search(algorithm="SAC", domain="Pendulum", task=None, *, overrides=None,
     ``overrides`` is ``{dotted path: value}`` (``--set``; a value may be a search space string
     such as ``"loguniform:1e-4,1e-2"``), ``search="optuna"`` with ``num_trials``, ``mlflow``
     a tracking URI (``"mlruns"``: the local store), ``wandb`` a project name. Returns the
-    search's ``summary.json`` as a dict; bad input raises ``UsageError`` with the CLI's line.
+    search's ``summary.json`` as a dict; bad input raises ``UsageError`` with the CLI's line,
+    and failed trials a ``RuntimeError`` naming them.
     Starts a local Ray on 127.0.0.1 as the command does (so: not inside a running Ray)."""
-    import glob
     import json
-    import os
     import sys
 
     if "ray" not in sys.modules:  # Ray reads its loopback settings when first imported
@@ -97,8 +96,11 @@ def run_search(algorithm="SAC", domain="Pendulum", task=None, *, overrides=None,
             argv += [flag, str(value)]
     for path, value in (overrides or {}).items():
         argv += ["--set", f"{path}={value if isinstance(value, str) else json.dumps(value)}"]
-    launcher.run_example_local("examples.development", argv)
-    experiments = glob.glob(os.path.join(os.path.expanduser(local_dir), universe, domain, "*",
-                                         f"*-{exp_name or algorithm}", launcher.SUMMARY_FILE))
-    with open(max(experiments, key=os.path.getmtime)) as file:
-        return json.load(file)
+    code, summary_path = launcher.run_local("examples.development", argv)
+    with open(summary_path) as file:
+        summary = json.load(file)
+    if code != 0:
+        failed = [trial["trial"] for trial in summary["trials"] if trial["status"] != "OK"]
+        raise RuntimeError(f"{len(failed)} trial(s) failed ({', '.join(failed)}); "
+                           f"see {summary_path}")
+    return summary

@@ -13,6 +13,7 @@ from softlearning_tf2.utils.cli import UsageError
 
 WANDB_OFFLINE_MODES = ("offline", "dryrun", "disabled")
 TRACKING_EXTRA = 'pip install -e ".[tracking]"'
+CHECK_ENVIRONMENT = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 
 
 def mlflow_tracking_uri(value):
@@ -43,10 +44,11 @@ def _check_mlflow(uri):
     except ImportError as error:
         raise UsageError(f"--mlflow needs the mlflow package ({TRACKING_EXTRA}): "
                          f"{error}") from None
+    # One short try: a server that is not there is a message, not minutes of retries. Only
+    # for this check: the trials' logging keeps MLflow's own retries.
+    saved = {name: os.environ.get(name) for name in CHECK_ENVIRONMENT}
     if uri.startswith(("http://", "https://")):
-        # One short try: a server that is not there is a message, not minutes of retries.
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+        os.environ.update(CHECK_ENVIRONMENT)
     try:
         from mlflow.tracking import MlflowClient
 
@@ -55,6 +57,12 @@ def _check_mlflow(uri):
         reason = " ".join(str(error).split())[:300]
         raise UsageError(f"--mlflow {uri}: the tracking server cannot be reached ({reason})"
                          ) from None
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _check_wandb():
@@ -135,7 +143,9 @@ def _mlflow_callback(uri, experiment_name):
                 for key, value in trial_tags(trial).items():
                     client.set_tag(self._trial_runs[trial], key, value)
 
-        newest = NewestCheckpoints()
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.newest = NewestCheckpoints()
 
         def log_trial_save(self, trial):
             self.newest.saved(trial)
@@ -180,7 +190,9 @@ def _wandb_callback(project, experiment_name):
             super()._start_logging_actor(trial, exclude_results, tags=tags, dir=trial.path,
                                          **wandb_init_kwargs)
 
-        newest = NewestCheckpoints()
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.newest = NewestCheckpoints()
 
         def log_trial_save(self, trial):
             self.newest.saved(trial)  # the upload waits for the trial's end: the final one

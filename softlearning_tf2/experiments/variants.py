@@ -14,7 +14,7 @@ from softlearning_tf2.algorithms.action_spaces import (
     DEFAULT_TARGET_ENTROPY_RATIO, DISCRETE_COUNTERPARTS_HELP)
 from softlearning_tf2.utils.validation import check_ensemble, check_hyperparameters
 from softlearning_tf2.environments.utils import has_discrete_actions, observation_kind
-from softlearning_tf2.models.normalization import BATCH_RENORM_DEFAULTS
+from softlearning_tf2.models.defaults import BATCH_RENORM_DEFAULTS
 from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import DEFAULT_RELABEL_K
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
@@ -75,7 +75,9 @@ ALGORITHM_PARAMS_BASE = {
     # arXiv:1902.05605 (and SBX's CrossQ): learning rates 1e-3, Adam's beta_1 = 0.5, the
     # policy and temperature every third update, no target networks (tau is unused).
     "CrossQ": {"class_name": "CrossQ",
-               "config": {**SAC_PARAMS, "policy_lr": 1e-3, "Q_lr": 1e-3, "alpha_lr": 1e-3,
+               "config": {**{name: value for name, value in SAC_PARAMS.items()
+                             if name not in ("tau", "target_update_interval")},
+                          "policy_lr": 1e-3, "Q_lr": 1e-3, "alpha_lr": 1e-3,
                           "adam_beta_1": 0.5, "policy_update_interval": 3,
                           **TRAINING_LOOP_PARAMS}},
     # arXiv:1801.01290: temperature fixed at 1, the reward scale (per domain, below) sets the
@@ -592,8 +594,19 @@ def validate_networks(variant_spec):
     """A SimBa network (each grid value of ``network``) on flat observations, without the
     MLP's dropout, layer or batch normalization."""
     environment = variant_spec["environment_params"]["training"]
+    algorithm = variant_spec["algorithm_params"]["class_name"]
     for section in ("Q_params", "policy_params"):
         config = variant_spec[section].get("config", {})
+        renormalized = [value for value in _grid_candidates(
+            config.get("batch_renormalization", False)) if value is True]
+        if algorithm != "CrossQ" and renormalized:
+            raise ValueError(f"{section}.config.batch_renormalization needs --algorithm "
+                             f"CrossQ: {algorithm}'s updates would not run it in the modes "
+                             f"its statistics need (its targets are Polyak copies)")
+        if algorithm == "CrossQ" and False in _grid_candidates(
+                config.get("batch_renormalization", False)):
+            raise ValueError(f"CrossQ normalizes its critics and actor: {section}.config."
+                             f"batch_renormalization must be true")
         if "simba" not in _grid_candidates(config.get("network", "mlp")):
             continue
         for name in SIMBA_EXCLUDES:

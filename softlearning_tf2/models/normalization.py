@@ -9,13 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from softlearning_tf2.models.defaults import BATCH_RENORM_DEFAULTS
 from softlearning_tf2.utils.validation import check_hyperparameters
-
-# CrossQ's settings (Bhatt et al. 2024, arXiv:1902.05605, as in its authors' code and SBX):
-# momentum 0.99 in Keras's convention (running <- 0.99 running + 0.01 batch), epsilon 1e-3,
-# Ioffe's final bounds r_max = 3 and d_max = 5, and 100k training calls as batch norm first.
-BATCH_RENORM_DEFAULTS = {"momentum": 0.99, "epsilon": 1e-3, "r_max": 3.0, "d_max": 5.0,
-                         "warmup_steps": 100_000}
 
 
 class BatchRenormalization(keras.layers.Layer):
@@ -29,7 +24,9 @@ class BatchRenormalization(keras.layers.Layer):
         y = gamma * ((x - mu_B) / sigma_B * r + d) + beta
 
     with r and d held constant in the gradient (the paper's stop_gradient); then mu and sigma^2
-    move towards mu_B and sigma_B^2 by ``1 - momentum``, and the step counter advances. For the
+    move towards mu_B and sigma_B^2 by ``1 - momentum``, and the step counter advances. (The
+    paper's Algorithm 1 averages sigma itself; the variance is averaged here, as Keras's batch
+    normalization, CrossQ's authors' code and SBX do.) For the
     first ``warmup_steps`` training calls r = 1 and d = 0: batch normalization. In inference
     mode y = gamma * (x - mu) / sigma + beta, and nothing changes.
 
@@ -37,8 +34,10 @@ class BatchRenormalization(keras.layers.Layer):
     count of training calls (not trained).
     """
 
-    def __init__(self, momentum=0.99, epsilon=1e-3, r_max=3.0, d_max=5.0,
-                 warmup_steps=100_000, **kwargs):
+    def __init__(self, momentum=BATCH_RENORM_DEFAULTS["momentum"],
+                 epsilon=BATCH_RENORM_DEFAULTS["epsilon"], r_max=BATCH_RENORM_DEFAULTS["r_max"],
+                 d_max=BATCH_RENORM_DEFAULTS["d_max"],
+                 warmup_steps=BATCH_RENORM_DEFAULTS["warmup_steps"], **kwargs):
         super().__init__(**kwargs)
         check_batch_renormalization(momentum=momentum, epsilon=epsilon, r_max=r_max,
                                     d_max=d_max, warmup_steps=warmup_steps)
@@ -91,9 +90,10 @@ class BatchRenormalization(keras.layers.Layer):
 def check_batch_renormalization(momentum=None, epsilon=None, r_max=None, d_max=None,
                                 warmup_steps=None):
     """ValueError naming the first bound out of range (r_max >= 1, d_max >= 0, ...)."""
-    check_hyperparameters(batch_renorm_momentum=momentum, batch_renorm_epsilon=epsilon,
-                          batch_renorm_r_max=r_max, batch_renorm_d_max=d_max,
-                          batch_renorm_warmup_steps=warmup_steps)
+    check_hyperparameters(batch_renorm_momentum=momentum, batch_renorm_r_max=r_max,
+                          batch_renorm_d_max=d_max, batch_renorm_warmup_steps=warmup_steps)
+    if epsilon is not None and not epsilon > 0.0:
+        raise ValueError(f"batch renormalization's epsilon must be positive, got {epsilon!r}")
 
 
 def batch_renormalization_layers(enabled, momentum=None, r_max=None, d_max=None,

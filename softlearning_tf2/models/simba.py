@@ -8,13 +8,9 @@ and a layer normalization before the output layer.
 """
 import keras
 
+from softlearning_tf2.models.defaults import SIMBA_DEFAULTS, SIMBA_WEIGHT_DECAY
 from softlearning_tf2.models.normalization import RunningObservationNormalization
 from softlearning_tf2.utils.validation import check_hyperparameters
-
-# SimBa's SAC settings (its Table of hyperparameters): the critic 512 wide with 2 blocks,
-# the actor 128 wide with 1 block, AdamW with weight decay 1e-2.
-SIMBA_DEFAULTS = {"critic": {"width": 512, "blocks": 2}, "actor": {"width": 128, "blocks": 1}}
-SIMBA_WEIGHT_DECAY = 1e-2
 # Flax's LayerNorm epsilon (SimBa is written in JAX); Keras's default is 1e-3.
 LAYER_NORM_EPSILON = 1e-6
 
@@ -40,10 +36,16 @@ def check_simba_inputs(observation_size, mlp_options):
                          f"normalization); use network mlp")
 
 
+def new_observation_normalizer():
+    """The running normalizer that all of one algorithm's SimBa networks read through."""
+    return RunningObservationNormalization(name="observation_normalization")
+
+
 def shared_normalizer(network, normalizer):
-    """The observation normalizer every SimBa network of one builder call shares."""
+    """The observation normalizer every SimBa network of one builder call shares (a new one
+    where the caller has none to give)."""
     if network == "simba" and normalizer is None:
-        return RunningObservationNormalization(name="observation_normalization")
+        return new_observation_normalizer()
     return normalizer
 
 

@@ -96,8 +96,9 @@ def uses_simba(params):
 def get_observation_normalizer_from_variant(variant):
     """The one ``RunningObservationNormalization`` that every SimBa network of the variant
     reads its observations through (the Q functions', the policy's), or None without them."""
-    from softlearning_tf2.models.normalization import RunningObservationNormalization
+    # Keras on first use only: this module is read when a variant is built, without TF.
+    from softlearning_tf2.models.simba import new_observation_normalizer
 
     if not any(uses_simba(variant.get(name)) for name in ("Q_params", "policy_params")):
         return None
-    return RunningObservationNormalization(name="observation_normalization")
+    return new_observation_normalizer()

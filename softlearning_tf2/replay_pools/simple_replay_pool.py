@@ -257,7 +257,11 @@ class SimpleReplayPool:
         transitions = state["transitions"]
         self._pointer, self._size, self._samples_added = 0, 0, 0
         self.explicit_next_images = {}
-        self.add_samples(transitions)
+        listeners, self.observation_listeners = self.observation_listeners, []
+        try:  # stored transitions, not new ones: the listeners restore their own state
+            self.add_samples(transitions)
+        finally:
+            self.observation_listeners = listeners
         self._samples_added = int(state["samples_added"])
         if self._size == self._max_size and state.get("pointer") is not None:
             self._pointer = int(state["pointer"])

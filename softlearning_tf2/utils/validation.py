@@ -30,7 +30,6 @@ RULES = {
     "batch_renorm_r_max": (">= 1", lambda value: math.isfinite(value) and value >= 1.0),
     "batch_renorm_d_max": (">= 0", lambda value: math.isfinite(value) and value >= 0.0),
     "batch_renorm_momentum": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
-    "batch_renorm_epsilon": ("positive", lambda value: math.isfinite(value) and value > 0.0),
     "adam_beta_1": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     "weight_decay": (">= 0 or null", lambda value: math.isfinite(value) and value >= 0.0),
     **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)

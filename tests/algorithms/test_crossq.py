@@ -43,7 +43,10 @@ def running_statistics(model):
     return [[weights[index + 2], weights[index + 3]] for index in range(0, len(weights), 7)]
 
 
-def test_the_joint_pass_is_two_passes_in_inference_mode():
+def test_the_joint_pass_is_two_passes_in_inference_mode_and_not_in_training_mode():
+    """In inference mode each row is normalized alone (running statistics), so one pass over
+    the concatenation equals two; in training mode the statistics are the mixture's, which
+    is why CrossQ's update makes one pass (its numpy check is the update test below)."""
     crossq = make_crossq()
     batch = fixed_batch()
     crossq._update(batch)  # running statistics away from their initial values
@@ -55,6 +58,13 @@ def test_the_joint_pass_is_two_passes_in_inference_mode():
         second = Q([tf.constant(observations[32:]), tf.constant(actions[32:])]).numpy()
         assert_float32_close(joint, np.concatenate([first, second]), ulps=8,
                              differs="a batch of 64 against two of 32 (kernel paths)")
+        expected, _ = batch_renorm_mlp_forward(Q.get_weights(), [observations, actions],
+                                               training=True)
+        separate = np.concatenate([
+            batch_renorm_mlp_forward(Q.get_weights(), [observations[part], actions[part]],
+                                     training=True)[0]
+            for part in (slice(0, 32), slice(32, 64))])
+        assert np.abs(expected - separate).max() > 1e-2  # the mixture's statistics differ
 
 
 def test_update_matches_numpy_with_joint_batch_statistics():
@@ -121,12 +131,18 @@ def test_no_target_networks_and_adam_beta_1_one_half():
 def test_the_policy_and_its_statistics_move_on_every_third_update_only():
     crossq = make_crossq()
     batch = fixed_batch()
+    model = crossq.policy.shift_and_log_scale_model
+
+    def weights(trainable):
+        return [np.array(weight) for weight in (model.trainable_weights if trainable
+                                                else model.non_trainable_weights)]
+
     for update in range(1, 7):
-        before = crossq.policy.get_weights()
+        before = {kind: weights(kind) for kind in (True, False)}
         crossq._update(batch)
-        after = crossq.policy.get_weights()
-        moved = any(not np.array_equal(a, b) for a, b in zip(before, after))
-        assert moved == (update % 3 == 0), update
+        for kind in (True, False):  # the weights, and separately the running statistics
+            moved = any(not np.array_equal(a, b) for a, b in zip(before[kind], weights(kind)))
+            assert moved == (update % 3 == 0), (update, "trainable" if kind else "statistics")
 
 
 def test_acting_uses_the_running_statistics():
@@ -144,6 +160,15 @@ def test_acting_uses_the_running_statistics():
     np.testing.assert_array_equal(crossq.policy.deterministic_actions(observations).numpy(),
                                   crossq.policy.deterministic_actions(observations).numpy())
     assert all(np.array_equal(a, b) for a, b in zip(weights, crossq.policy.get_weights()))
+
+
+def test_critics_without_batch_renormalization_are_refused():
+    def plain_Qs(observation_size, action_size, seed):
+        return feedforward_Q_ensemble(observation_size, action_size, n_critics=2,
+                                      hidden_layer_sizes=HIDDEN, seed=seed)
+    policy_class = functools.partial(FeedforwardGaussianPolicy, batch_renormalization=True)
+    with pytest.raises(ValueError, match="Q_0 has no Batch Renormalization"):
+        make_sac(algorithm_class=CrossQ, Q_functions=plain_Qs, policy_class=policy_class)
 
 
 def test_a_policy_without_a_gaussian_mlp_is_refused():

@@ -146,10 +146,13 @@ RESUME_EXTRA = {"REDQ": ["algorithm_params.config.n_train_repeat=4",
                 # running statistics and step counters, cross the checkpoint.
                 "CrossQ": ["Q_params.config.batch_renorm_warmup_steps=30",
                            "policy_params.config.batch_renorm_warmup_steps=5"],
-                # SimBa networks: the running normalizer (fed by the pool) and AdamW's slots.
+                # SimBa networks: the running normalizer, fed by the pool, and AdamW. The
+                # numpy pool: its restore re-adds the stored transitions, which must not
+                # reach the normalizer a second time (the in-graph pool writes them directly).
                 "SAC+simba": ["Q_params.config.network=simba", "Q_params.config.simba_width=16",
                               "policy_params.config.network=simba",
-                              "policy_params.config.simba_width=16"]}
+                              "policy_params.config.simba_width=16",
+                              "replay_pool_params.class_name=SimpleReplayPool"]}
 
 
 @pytest.mark.parametrize("algorithm, domain, task, new_process", [

@@ -166,7 +166,7 @@ def test_tpe_s_second_half_samples_nearer_the_best_value_than_uniform_sampling()
     distance = np.abs(sampled + 3.0)
     # Uniform sampling of log10(lr) in [-5, -1] is on average 1.0 from -3; TPE's first 10
     # trials are its random start-up, its last 20 sample from the model of the results.
-    assert distance[20:].mean() < 0.5 < 1.0
+    assert distance[20:].mean() < 0.5
     assert distance[20:].mean() < distance[:10].mean()
 
 
@@ -239,16 +239,17 @@ def test_run_search_passes_each_keyword_as_its_flag(tmp_path, monkeypatch):
         seen.append((module, argv))
         experiment = tmp_path / "gymnasium" / "Hopper" / "v5" / "2026-01-01T00-00-00-tuned"
         experiment.mkdir(parents=True)
-        (experiment / launcher.SUMMARY_FILE).write_text(json.dumps({"best": {"x": 1}}))
-        return 0
+        summary = {"best": {"x": 1}, "trials": [{"trial": "a", "status": "OK"}]}
+        (experiment / launcher.SUMMARY_FILE).write_text(json.dumps(summary))
+        return 0, str(experiment / launcher.SUMMARY_FILE)
 
-    monkeypatch.setattr(launcher, "run_example_local", fake_run)
+    monkeypatch.setattr(launcher, "run_local", fake_run)
     summary = softlearning_tf2.run_search(
         "TQC", "Hopper", "v5", overrides={LEARNING_RATE: "loguniform:1e-4,1e-3",
                                           "Q_params.config.hidden_layer_sizes": [64, 64]},
         search="optuna", num_trials=7, seed=2, scheduler="median", mlflow="sqlite:///x.db",
         wandb="project", exp_name="tuned", local_dir=str(tmp_path))
-    assert summary == {"best": {"x": 1}}
+    assert summary["best"] == {"x": 1}
     [(module, argv)] = seen
     flags = dict(zip(argv[::2], argv[1::2]))
     assert module == "examples.development"

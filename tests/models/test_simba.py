@@ -101,6 +101,30 @@ def test_an_ensemble_and_its_targets_read_one_normalizer():
     assert len(normalizers) == 1
 
 
+@pytest.mark.parametrize("networks, weight_decay, expected", [
+    ({"Q": "simba", "policy": "simba"}, None, {"Q": 1e-2, "policy": 1e-2}),
+    ({"Q": "simba", "policy": "mlp"}, None, {"Q": 1e-2, "policy": None}),
+    ({"Q": "mlp", "policy": "mlp"}, None, {"Q": None, "policy": None}),
+    ({"Q": "simba", "policy": "simba"}, 0.05, {"Q": 0.05, "policy": 0.05}),
+])
+def test_each_network_s_optimizer_gets_its_weight_decay(networks, weight_decay, expected):
+    """SimBa's networks train with AdamW 1e-2 unless weight_decay says otherwise; MLPs with
+    Adam (None: no decay); the temperature never decays."""
+    from softlearning_tf2.experiments.experiment import Experiment
+
+    experiment = Experiment.from_defaults(
+        "SAC", domain="Pendulum", seed=0, weight_decay=weight_decay,
+        overrides={"Q_params.config.network": networks["Q"],
+                   "policy_params.config.network": networks["policy"],
+                   "Q_params.config.simba_width": 8, "policy_params.config.simba_width": 8,
+                   "Q_params.config.hidden_layer_sizes": [8],
+                   "policy_params.config.hidden_layer_sizes": [8]})
+    _, optimizers, _ = experiment.algorithm.checkpointables()
+    assert {name: optimizers[name].weight_decay for name in ("Q_0", "Q_1", "policy", "alpha")} \
+        == {"Q_0": expected["Q"], "Q_1": expected["Q"], "policy": expected["policy"],
+            "alpha": None}
+
+
 def test_adamw_shrinks_each_variable_then_takes_adam_s_step():
     variable = tf.Variable([1.0, -2.0, 3.0])
     optimizer = Adam(learning_rate=0.1, weight_decay=0.01)

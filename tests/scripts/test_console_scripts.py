@@ -218,6 +218,15 @@ COMMAND_PREFIX = "softlearning: "
      "batch_renorm_d_max must be >= 0, got -1"),
     (["--algorithm", "CrossQ", "--set", "policy_params.class_name=GMMPolicy"],
      "CrossQ does not train GMMPolicy; its policies: FeedforwardGaussianPolicy"),
+    (["--algorithm", "CrossQ", "--set", "Q_params.config.batch_renormalization=false"],
+     "CrossQ normalizes its critics and actor: Q_params.config.batch_renormalization must "
+     "be true"),
+    (["--algorithm", "TQC", "--set", "Q_params.config.batch_renormalization=true"],
+     "Q_params.config.batch_renormalization needs --algorithm CrossQ"),
+    (["--algorithm", "DroQ", "--set", "Q_params.config.network=simba"],
+     "Q_params.config.network simba takes no dropout_rate"),
+    (["--algorithm", "CrossQ", "--set", "Q_params.config.network=simba"],
+     "--set Q_params.config.network: no entry 'network'"),
 ])
 def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, flags, message):
     code, _, err = run_cli("run_example_local", "examples.development",
