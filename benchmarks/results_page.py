@@ -152,12 +152,13 @@ MUJOCO_ROWS = (
 SIDE_BY_SIDE_RATE = 0.30
 
 
-def _estimate(steps_per_second, steps, warmup=10_000, seed_by_seed=False):
+def _estimate(steps_per_second, steps, warmup=10_000, seed_by_seed=False, seeds=3):
     alone = (steps - warmup) / steps_per_second / 3600
     head = f"{alone:.1f} h per seed alone ({steps_per_second:g} env steps/s)"
     if seed_by_seed:
-        return f"{head}; seeds one after another, one launch each (3 seeds {3 * alone:.1f} h)"
-    return f"{head}; 3 seeds side by side {alone / SIDE_BY_SIDE_RATE:.1f} h"
+        return (f"{head}; seeds one after another, one launch each ({seeds} seeds "
+                f"{seeds * alone:.1f} h)")
+    return f"{head}; {seeds} seeds side by side {alone / SIDE_BY_SIDE_RATE:.1f} h"
 
 
 FRONTIER = dict(steps_from="first", page="frontier")
@@ -190,6 +191,25 @@ FRONTIER_ROWS = (
         **SEED_BY_SEED),
     Row("REDQ", "HalfCheetah-v5", 50_000, "reference", (50_000,),
         estimate=_estimate(6.6, 50_000, seed_by_seed=True), **SEED_BY_SEED),
+    # Issue 34. Rates from session 16's sweep on this AMD EPYC machine (benchmarks/README.md):
+    # CrossQ at critic width 256 92.0 env steps/s, at SBX's 1024 14.9 (SBX's own CrossQ: 14.9);
+    # SAC with SimBa networks at SimBa's widths (critic 512 x 2 blocks) 5.9, a 4.2 h seed and
+    # 12.7 h for three, above eight hours: the rows run SimBa at critic width 128, actor 64
+    # (54.2 env steps/s).
+    Row("CrossQ", "HalfCheetah-v5", 100_000, "reference", (50_000, 100_000), label="256",
+        overrides=("Q_params.config.hidden_layer_sizes=[256,256]",),
+        estimate=_estimate(92.0, 100_000), **FRONTIER),
+    Row("CrossQ", "Hopper-v5", 100_000, "reference", (50_000, 100_000), label="256",
+        overrides=("Q_params.config.hidden_layer_sizes=[256,256]",),
+        estimate=_estimate(92.0, 100_000), **FRONTIER),
+    Row("CrossQ", "HalfCheetah-v5", 100_000, "reference", (50_000, 100_000), seeds=(0, 1),
+        estimate=_estimate(14.9, 100_000, seed_by_seed=True, seeds=2),
+        targets=((100_000, 8_000),), **SEED_BY_SEED),
+    *(Row("SAC", env, 100_000, "reference", (50_000, 100_000), label="simba-128",
+          overrides=("Q_params.config.network=simba", "Q_params.config.simba_width=128",
+                     "policy_params.config.network=simba", "policy_params.config.simba_width=64"),
+          estimate=_estimate(54.2, 100_000), **FRONTIER)
+      for env in ("HalfCheetah-v5", "Hopper-v5")),
 )
 ROWS = MUJOCO_ROWS + FRONTIER_ROWS
 PAGES = tuple(dict.fromkeys(row.page for row in ROWS))
