@@ -509,6 +509,14 @@ def set_entry(variant, path, value):
     if (path == POLICY_CLASS_PATH and isinstance(value, str) and value in POLICY_CONFIGS
             and value != node[last]):
         node["config"] = copy.deepcopy(POLICY_CONFIGS[value])  # the new class's defaults
+    candidates = value.get("grid_search") if isinstance(value, dict) else None
+    if (path == POLICY_CLASS_PATH and isinstance(candidates, list)
+            and all(candidate in POLICY_CONFIGS for candidate in candidates)):
+        # A grid over policy classes: the entries every candidate takes (each class keeps its
+        # own defaults for the rest; the Gaussian's network entries are not the mixture's).
+        node["config"] = {name: copy.deepcopy(setting)
+                          for name, setting in POLICY_CONFIGS[candidates[0]].items()
+                          if all(name in POLICY_CONFIGS[other] for other in candidates)}
     if (path == SAMPLER_CLASS_PATH and isinstance(value, str) and value in SAMPLER_CONFIGS
             and value != node[last]):
         node["config"] = {"max_path_length": node["config"]["max_path_length"],

@@ -363,7 +363,8 @@ def test_every_committed_row_that_reached_its_end_is_finished_without_its_runs()
         elif curves:
             warmup, _, _ = results_page.warmup_and_epochs(row)
             reached = min(max(curve) for curve in curves.values())
-            assert finished(row, curves) == (reached >= row.timestep(row.steps, warmup))
+            assert finished(row, curves) == (set(curves) >= set(row.seeds)
+                                             and reached >= row.timestep(row.steps, warmup))
 
 
 def test_a_leftover_experiment_directory_does_not_restart_a_committed_row(tmp_path,
