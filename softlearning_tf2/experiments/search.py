@@ -12,16 +12,6 @@ from softlearning_tf2.utils.cli import UsageError
 DEFAULT_OPTUNA_TRIALS = 10
 
 
-def _grid_entries(value, path=""):
-    """Dotted paths of every Tune grid in a variant spec."""
-    if isinstance(value, dict) and set(value) == {"grid_search"}:
-        return [path]
-    if isinstance(value, dict):
-        return [entry for key, item in value.items()
-                for entry in _grid_entries(item, f"{path}.{key}" if path else key)]
-    return []
-
-
 def check_search(args, variant_spec):
     """The flags of a search agree: one line where they do not, before anything starts."""
     if args.search != "optuna":
@@ -32,7 +22,8 @@ def check_search(args, variant_spec):
     if args.num_samples > 1:
         raise UsageError("--search optuna samples one configuration per trial, all with the "
                          "same seed; pass --num-trials N instead of --num-samples")
-    grids = _grid_entries(variant_spec)
+    grids = [path for path, description in search_space_entries(variant_spec)
+             if description.startswith("grid_search(")]
     if grids:
         raise UsageError(f"--search optuna samples its spaces; {grids[0]} is a grid (grid:...):"
                          f" use uniform:, loguniform:, choice: or randint: with optuna, or "
