@@ -27,6 +27,7 @@ setup(
         "MinAtar>=1.0.15",
         "imageio>=2.30",
         "ray[tune]>=2.60,<2.61",
+        "minari[hdf5]>=0.5.4,<0.6",
         "tensorboardX>=2.6",
         "tensorboard>=2.21,<2.22",
         "pandas>=2.2,<3",

@@ -16,6 +16,9 @@ FORBIDDEN = {
     "checkpoints": LEARNERS_AND_RUNNER + ("environments", "models", "policies",
                                           "value_functions", "samplers"),
     "replay_pools": LEARNERS_AND_RUNNER,
+    # Datasets are storage too: they fill pools and check environments' spaces, and record
+    # episodes of any function from observations to actions (the CLI brings the policy).
+    "datasets": LEARNERS_AND_RUNNER + ("models", "value_functions", "policies", "samplers"),
     "models": LEARNERS_AND_RUNNER,
     "value_functions": LEARNERS_AND_RUNNER,
     "policies": LEARNERS_AND_RUNNER,

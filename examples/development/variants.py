@@ -24,7 +24,8 @@ def get_variant_spec(args, **extra_run_params):
     variant = get_variant(args.algorithm, args.universe, args.domain, task, args.seed,
                           trial_cpus=args.trial_cpus,
                           checkpoint_frequency=args.checkpoint_frequency,
-                          pixels=getattr(args, "pixels", False))
+                          pixels=getattr(args, "pixels", False),
+                          dataset=getattr(args, "dataset", None))
     variant["run_params"].update(extra_run_params)
     if args.checkpoint_replay_pool is not None:
         variant["run_params"]["checkpoint_replay_pool"] = args.checkpoint_replay_pool
@@ -32,6 +33,9 @@ def get_variant_spec(args, **extra_run_params):
     validate_variant_spec(variant)
     validate_observation_params(variant)
     validate_replay_pool_params(variant)
+    if getattr(args, "dataset", None) is not None:  # read and checked before any trial
+        from softlearning_tf2.datasets.utils import check_dataset_of_variant
+        check_dataset_of_variant(variant)
     if args.num_samples > 1:
         variant["run_params"]["seed"] = tune.grid_search(
             [args.seed + index for index in range(args.num_samples)])

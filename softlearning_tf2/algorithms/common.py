@@ -109,25 +109,33 @@ def squared_error_loss(Q_values, Q_target):
 
 
 def Q_regression_step(Qs, variable_groups, observations, actions, Q_target,
-                      Q_values_at=continuous_Q_values, Q_loss=squared_error_loss):
+                      Q_values_at=continuous_Q_values, Q_loss=squared_error_loss,
+                      regularizer=None):
     """One Adam step on the sum over Q functions of 0.5 * mean((Q_i(s, a) - Q_target)^2)
-    (``Q_loss(Q_values, Q_target)`` replaces that loss: TQC's quantile Huber loss).
+    (``Q_loss(Q_values, Q_target)`` replaces that loss: TQC's quantile Huber loss), plus
+    ``regularizer(Q_values) -> (scalar, diagnostics)`` where given: a term computed inside
+    the same tape, which may evaluate the Q functions elsewhere (CQL's penalty at sampled
+    actions, EDAC's action-gradient diversity).
 
     ``variable_groups``: ``[(optimizer, variables), ...]``, a partition of the Q functions'
     variables: one group per Q function, and one more for an encoder they share (its gradient
     is that of the summed loss, applied once). ``Q_values_at(Q, observations, actions)`` reads
     Q(s, a) off a model (continuous or discrete actions). Returns the Q values and the losses,
-    one of each per Q function.
+    one of each per Q function, and the regularizer's diagnostics (empty without one).
     """
     group_variables = [variables for _, variables in variable_groups]
+    diagnostics = {}
     with tf.GradientTape() as tape, shared_features_once(Qs):
         Q_values = [Q_values_at(Q, observations, actions, training=True) for Q in Qs]
         Q_losses = [Q_loss(Q_value, Q_target) for Q_value in Q_values]
         total_Q_loss = tf.add_n(Q_losses)  # each head's gradient is its own loss's
+        if regularizer is not None:
+            regularization, diagnostics = regularizer(Q_values)
+            total_Q_loss += regularization
     gradients = tape.gradient(total_Q_loss, group_variables)
     for (optimizer, variables), group_gradients in zip(variable_groups, gradients):
         optimizer.apply_gradients(zip(group_gradients, variables))
-    return Q_values, Q_losses
+    return Q_values, Q_losses, diagnostics
 
 
 def partition_shared(models):

@@ -99,7 +99,7 @@ class DiscreteSAC(SoftQAlgorithm):
     def _update_step(self, batch):
         alpha = self._temperature()  # the same alpha throughout one iteration
         soft_Q_target = self._soft_Q_target(batch, alpha)
-        Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)               # Eq. 2
+        Q_values, Q_losses, _ = self._update_Qs(batch, soft_Q_target)               # Eq. 2
         policy_loss, expected_log_probs = self._update_policy(                   # Eq. 12
             batch["observations"], alpha)
         alpha_loss = self._temperature.update(expected_log_probs)                # Eq. 11

@@ -54,7 +54,7 @@ class DiscreteSQL(SoftQAlgorithm):
 
     def _update_step(self, batch):
         soft_Q_target = self._soft_Q_target(batch)                             # Eq. 10
-        Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)             # Eq. 11
+        Q_values, Q_losses, _ = self._update_Qs(batch, soft_Q_target)             # Eq. 11
         self._update_targets()
 
         probabilities, log_probabilities = (

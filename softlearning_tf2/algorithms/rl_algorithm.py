@@ -47,6 +47,12 @@ class RLAlgorithm:
     Diagnostics draw their pool batch and policy noise from generators of their own, seeded
     from ``diagnostics_seed`` and the epoch: computing them never moves the training streams.
 
+    Offline training (``sampler=None``: the pool holds a dataset, ``datasets``): no
+    environment steps; an epoch is ``epoch_length`` gradient updates, in calls of
+    ``n_train_repeat`` updates each (one compiled call, batches drawn inside it, where the
+    pool is a ``TensorReplayPool``), then the evaluation, whose episodes end after
+    ``max_path_length`` steps. ``timestep`` then counts gradient updates.
+
     Dict observations: batches hold the keys the policy observes (``policy.observation_keys``),
     each in its own dtype. ``random_shift`` > 0 shifts every image of a batch (observations
     and next observations) by up to that many pixels inside the compiled update (DrQ), with a
@@ -58,7 +64,8 @@ class RLAlgorithm:
                  epoch_length=1000, n_train_repeat=1, train_every_n_steps=1,
                  n_initial_exploration_steps=0, min_pool_size=None, batch_size=256,
                  eval_n_episodes=1, final_eval_n_episodes=None, eval_deterministic=True,
-                 fuse_train_repeats=True, fuse_environment_steps=True, random_shift=0):
+                 fuse_train_repeats=True, fuse_environment_steps=True, random_shift=0,
+                 max_path_length=None):
         if final_eval_n_episodes is None:
             final_eval_n_episodes = eval_n_episodes
         check_hyperparameters(
@@ -77,6 +84,13 @@ class RLAlgorithm:
         self._initial_exploration_policy = initial_exploration_policy
         self._pool = pool
         self._sampler = sampler
+        self._offline = sampler is None
+        self._max_path_length = (sampler.max_path_length if sampler is not None
+                                 else max_path_length)
+        if self._offline and (max_path_length is None or epoch_length % n_train_repeat):
+            raise ValueError(f"offline training (no sampler) needs max_path_length for its "
+                             f"evaluation and an epoch_length ({epoch_length}) that is a "
+                             f"multiple of n_train_repeat ({n_train_repeat})")
         self._diagnostics_seed = int(diagnostics_seed)
         self._n_epochs = int(n_epochs)
         self._epoch_length = int(epoch_length)
@@ -147,7 +161,9 @@ class RLAlgorithm:
 
     def training_state(self):
         """Plain data (JSON-able) that, with ``checkpointables``, determines the rest of the run."""
-        data = {"epoch": self._epoch, "sampler": self._sampler.state_dict()}
+        data = {"epoch": self._epoch}
+        if not self._offline:
+            data["sampler"] = self._sampler.state_dict()
         if hasattr(self._initial_exploration_policy, "state_dict"):
             data["initial_exploration_policy"] = self._initial_exploration_policy.state_dict()
         return data
@@ -155,7 +171,8 @@ class RLAlgorithm:
     def load_training_state(self, data):
         self._next_action = None
         self._epoch = int(data["epoch"])
-        self._sampler.load_state_dict(data["sampler"])
+        if not self._offline:
+            self._sampler.load_state_dict(data["sampler"])
         if "initial_exploration_policy" in data:
             self._initial_exploration_policy.load_state_dict(data["initial_exploration_policy"])
 
@@ -179,6 +196,11 @@ class RLAlgorithm:
     @property
     def sampler(self):
         return self._sampler
+
+    @property
+    def offline(self):
+        """Trained from a dataset, with no sampler."""
+        return self._offline
 
     @property
     def num_train_steps(self):
@@ -299,8 +321,11 @@ class RLAlgorithm:
     def train_steps(self, num_steps):
         """Takes ``num_steps`` environment steps, training along the way.
 
-        Returns the seconds spent sampling and training.
+        Returns the seconds spent sampling and training. Offline: ``num_steps`` gradient
+        updates instead.
         """
+        if self._offline:
+            return self._train_offline(num_steps)
         if self._fuse_environment_steps:
             return self._train_steps_fused(num_steps)
         sample_time = train_time = 0.0
@@ -314,6 +339,17 @@ class RLAlgorithm:
                 self._do_training_repeats()
                 train_time += time.perf_counter() - start
         return sample_time, train_time
+
+    def _train_offline(self, num_updates):
+        """``num_updates`` updates on the dataset, ``n_train_repeat`` per call; returns (0,
+        seconds training)."""
+        start = time.perf_counter()
+        for _ in range(num_updates // self._n_train_repeat):
+            if self._fuse_environment_steps:  # batches drawn inside the one compiled call
+                self._environment_step_call(train=True, act=False)
+            else:
+                self._do_training_repeats()
+        return 0.0, time.perf_counter() - start
 
     # -- One compiled call per environment step ------------------------------------------------
     def _train_steps_fused(self, num_steps):
@@ -416,17 +452,19 @@ class RLAlgorithm:
             self._evaluation_environment, self._policy,
             (self._final_eval_n_episodes if self._epoch + 1 == self._n_epochs
              else self._eval_n_episodes),
-            self._sampler.max_path_length, deterministic=self._eval_deterministic)
+            self._max_path_length, deterministic=self._eval_deterministic)
         evaluation_time = time.perf_counter() - start
         self._epoch += 1
 
         diagnostics = {
             "epoch": self._epoch,
-            "timestep": self._sampler.total_samples,
+            "timestep": (self.num_train_steps if self._offline
+                         else self._sampler.total_samples),
             "train-steps": self.num_train_steps,
         }
         diagnostics.update(_prefixed("evaluation", _path_statistics(evaluation_paths)))
-        diagnostics.update(_prefixed("training", self._sampler.get_diagnostics()))
+        if not self._offline:
+            diagnostics.update(_prefixed("training", self._sampler.get_diagnostics()))
         diagnostics.update(_prefixed("algorithm", self.get_diagnostics()))
         diagnostics.update({
             "times/sample": sample_time,

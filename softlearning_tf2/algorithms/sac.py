@@ -5,8 +5,9 @@ Equation numbers below refer to that paper. One call of ``_update`` is one itera
 inner gradient loop of its Algorithm 1, in the same order: the soft Q functions, then the
 policy, then the temperature, then the target networks.
 
-The SAC family (REDQ, DroQ, TQC, CrossQ) is this class with its parts replaced:
-``_soft_Q_target`` (what the critics regress on), ``_update_Qs`` (their loss),
+The SAC family (REDQ, DroQ, TQC, CrossQ; offline: CQL, SAC-N, EDAC) is this class with its
+parts replaced: ``_soft_Q_target`` (what the critics regress on), ``_update_Qs`` (their loss),
+``_Q_regularizer`` (a term added to that loss: CQL's penalty, EDAC's diversity term),
 ``_policy_Q_estimate`` (what the policy maximizes), ``policy_update_interval`` (the policy
 and temperature step on every k-th update only, after the critic steps of one environment
 step), ``target_networks`` (whether there are any) and ``policy_step_training`` (the policy's
@@ -106,12 +107,18 @@ class SAC(SoftQAlgorithm):
     def _update_step(self, batch):
         alpha = self._temperature()  # the same alpha throughout one iteration
         soft_Q_target = self._soft_Q_target(batch, alpha)                       # Eq. 3
-        Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)              # Eq. 5
+        Q_values, Q_losses, regularizer_diagnostics = self._update_Qs(           # Eq. 5
+            batch, soft_Q_target, self._Q_regularizer(batch, alpha))
         policy_diagnostics = self._policy_step_when_due(                        # Eqs. 7-8, 18
             batch["observations"], alpha)
         self._update_targets()
         return {**self._Q_diagnostics(soft_Q_target, Q_values, Q_losses),
-                **policy_diagnostics, "alpha": alpha}
+                **regularizer_diagnostics, **policy_diagnostics, "alpha": alpha}
+
+    def _Q_regularizer(self, batch, alpha):
+        """A function ``Q_values -> (scalar, diagnostics)`` added to the critics' loss inside
+        its tape, or None (SAC has none)."""
+        return None
 
     def _policy_and_temperature_step(self, observations, alpha):
         policy_loss, log_probs = reparameterized_policy_step(                   # Eqs. 7-8

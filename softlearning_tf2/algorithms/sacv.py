@@ -77,7 +77,7 @@ class SACV(SoftQAlgorithm):
         alpha = self._temperature()
         V_values, V_loss = self._update_V(batch["observations"], alpha)         # Eq. 5
         soft_Q_target = self._soft_Q_target(batch)                              # Eq. 8
-        Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)              # Eq. 7
+        Q_values, Q_losses, _ = self._update_Qs(batch, soft_Q_target)              # Eq. 7
         policy_loss, log_probs = reparameterized_policy_step(                   # Eq. 12
             self._policy, self._Qs, self._policy_optimizer, batch["observations"], alpha)
         alpha_loss = self._temperature.update(log_probs)

@@ -139,10 +139,13 @@ class SoftQAlgorithm(RLAlgorithm):
         return tf.stop_gradient(
             self._reward_scale * rewards + self._discount * (1.0 - terminals) * next_values)
 
-    def _update_Qs(self, batch, Q_target):
-        """One Adam step on each 0.5 * mean((Q_i(s, a) - Q_target)^2) (or ``Q_loss``)."""
+    def _update_Qs(self, batch, Q_target, regularizer=None):
+        """One Adam step on each 0.5 * mean((Q_i(s, a) - Q_target)^2) (or ``Q_loss``), plus
+        ``regularizer``'s term (see ``Q_regression_step``); (Q values, losses, the
+        regularizer's diagnostics)."""
         return Q_regression_step(self._Qs, self._Q_variable_groups, batch["observations"],
-                                 batch["actions"], Q_target, self.Q_values_at, self.Q_loss)
+                                 batch["actions"], Q_target, self.Q_values_at, self.Q_loss,
+                                 regularizer)
 
     @staticmethod
     def _Q_diagnostics(Q_target, Q_values, Q_losses):

@@ -134,7 +134,7 @@ class SQL(SoftQAlgorithm):
 
     def _update_step(self, batch):
         soft_Q_target = self._soft_Q_target(batch)                              # Eqs. 10-11
-        Q_values, Q_losses = self._update_Qs(batch, soft_Q_target)              # Eq. 11
+        Q_values, Q_losses, _ = self._update_Qs(batch, soft_Q_target)              # Eq. 11
         if not self.trains_policy:  # an MCMC sampler of Q: nothing more to train
             self._update_targets()
             return self._Q_diagnostics(soft_Q_target, Q_values, Q_losses)

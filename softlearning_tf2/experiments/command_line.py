@@ -20,6 +20,10 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
     parser.add_argument("--pixels", action="store_true",
                         help="observe 84x84 rendered images (3 stacked frames, DrQ's settings: "
                              "softlearning_tf2/experiments/variants.py) instead of states")
+    parser.add_argument("--dataset", default=None, metavar="ID",
+                        help="train offline from this Minari dataset (a local id, e.g. "
+                             "softlearning/hopper/medium-v0; softlearning make_dataset writes "
+                             "them): no environment steps, 5000 updates an epoch")
     parser.add_argument("--exp-name", default=None,
                         help="experiment name (default: the algorithm's name)")
     parser.add_argument("--num-samples", type=positive_int, default=1,

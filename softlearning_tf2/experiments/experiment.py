@@ -20,6 +20,9 @@ from softlearning_tf2.algorithms.utils import get_algorithm_from_variant  # noqa
 from softlearning_tf2.checkpoints import (  # noqa: E402
     Checkpoint, CheckpointError, newest_readable, to_arrays, write_checkpoint)
 from softlearning_tf2.checkpoints.files import CHECKPOINT_PREFIX  # noqa: E402
+from softlearning_tf2.datasets.minari_datasets import normalized_score  # noqa: E402
+from softlearning_tf2.datasets.utils import (  # noqa: E402
+    OfflineData, dataset_id_of, dataset_pool_from_variant, dataset_root_of)
 from softlearning_tf2.environments.utils import (  # noqa: E402
     get_environment_from_params, validate_environment_name)
 from softlearning_tf2.experiments.variants import (  # noqa: E402
@@ -42,7 +45,13 @@ _READ_FROM_CHECKPOINT = object()
 
 
 class Experiment:
-    """Environments, pool, sampler, networks and algorithm of one trial, built from a variant."""
+    """Environments, pool, sampler, networks and algorithm of one trial, built from a variant.
+
+    Offline (the variant names a dataset, ``dataset_params``): the pool holds the dataset and
+    there is no sampler; checkpoints leave the pool out (the dataset is read again on restore)
+    but keep its sampling stream. Each epoch's diagnostics then add D4RL's normalized score
+    of the evaluation returns, where the dataset has reference scores.
+    """
 
     def __init__(self, variant):
         self.variant = variant
@@ -53,35 +62,39 @@ class Experiment:
             environment_params["evaluation"])
         self.evaluation_environment.reset(seed=component_seed(seed, "evaluation_environment"))
 
-        self.pool = get_replay_pool_from_variant(variant, self.training_environment,
-                                                 seed=component_seed(seed, "replay_pool"))
-        self.sampler = get_sampler_from_variant(variant)
+        dataset_id = dataset_id_of(variant)
+        self.offline_data = (None if dataset_id is None else OfflineData(
+            dataset_id, self.training_environment, dataset_root_of(variant)))
+        self.sampler = None if self.offline_data else get_sampler_from_variant(variant)
         # Dict observations: one encoding for every network (None for a flat observation).
         self.observation_encoding = get_observation_encoding_from_variant(
             variant, self.training_environment, seed=component_seed(seed, "observation_encoder"))
         # SimBa networks: one running normalizer for all of them, fed what the pool receives.
         self.observation_normalizer = get_observation_normalizer_from_variant(variant)
-        if self.observation_normalizer is not None:
-            self.pool.observation_listeners.append(self.observation_normalizer.update)
+        self.pool = self._build_pool(component_seed(seed, "replay_pool"))
         self.networks = self._build_value_functions(seed)
         # A policy of the Q functions (discrete SQL's Boltzmann policy) acts on these very Qs.
         self.policy = get_policy_from_variant(variant, self.training_environment,
                                               seed=component_seed(seed, "policy"),
-                                              Q_functions=self.networks["Qs"],
+                                              Q_functions=self.networks.get("Qs"),
                                               encoding=self.observation_encoding,
                                               normalizer=self.observation_normalizer)
         self.initial_exploration_policy = get_exploration_policy_from_variant(
             variant, self.training_environment, seed=component_seed(seed, "exploration"),
             encoding=self.observation_encoding)
-        self.sampler.initialize(self.training_environment, self.policy, self.pool,
-                                seed=component_seed(seed, "training_environment"),
-                                variant=variant)
+        offline = {}
+        if self.sampler is not None:
+            self.sampler.initialize(self.training_environment, self.policy, self.pool,
+                                    seed=component_seed(seed, "training_environment"),
+                                    variant=variant)
+        else:
+            offline["max_path_length"] = variant["sampler_params"]["config"]["max_path_length"]
         self.algorithm = get_algorithm_from_variant(
             variant, training_environment=self.training_environment,
             evaluation_environment=self.evaluation_environment, policy=self.policy,
             initial_exploration_policy=self.initial_exploration_policy, pool=self.pool,
             sampler=self.sampler, diagnostics_seed=component_seed(seed, "diagnostics"),
-            **self.networks)
+            **offline, **self.networks)
         # Checkpoints after the first hold only the transitions added since the previous one,
         # when they are its siblings (checkpoint_* directories of one trial directory).
         self._last_checkpoint_dir = None
@@ -90,14 +103,17 @@ class Experiment:
 
     @classmethod
     def from_defaults(cls, algorithm="SAC", domain="Pendulum", task=None, *, seed=0,
-                      universe="gymnasium", pixels=False, overrides=None, **keyword_values):
+                      universe="gymnasium", pixels=False, dataset=None, overrides=None,
+                      **keyword_values):
         """The default variant of ``algorithm`` on ``universe/domain/task`` (from rendered
-        images with ``pixels``, as the CLI's ``--pixels``), changed by ``overrides``
+        images with ``pixels``, as the CLI's ``--pixels``; offline from the Minari dataset
+        ``dataset``, as ``--dataset``), changed by ``overrides``
         (``{"dotted.path": value}``) and by ``keyword_values``, each naming an entry by its last
         part where that is unique (``n_epochs=3``, ``batch_size=64``)."""
         task = task or default_task(universe, domain)
         validate_environment_name(universe, domain, task)
-        variant = get_variant(algorithm, universe, domain, task, seed, pixels=pixels)
+        variant = get_variant(algorithm, universe, domain, task, seed, pixels=pixels,
+                              dataset=dataset)
         variant = keyword_overrides(variant, {**(overrides or {}), **keyword_values})
         return cls(variant)
 
@@ -109,13 +125,31 @@ class Experiment:
         experiment._restore_from(checkpoint)
         return experiment
 
+    def _build_pool(self, seed):
+        """The variant's pool; offline, filled with the dataset. A normalizer sees what the
+        pool receives."""
+        if self.offline_data is None:
+            pool = get_replay_pool_from_variant(self.variant, self.training_environment,
+                                                seed=seed)
+        else:
+            pool = dataset_pool_from_variant(self.variant, self.training_environment,
+                                             self.offline_data, seed=seed)
+            if self.observation_normalizer is not None:  # the dataset, once
+                self.observation_normalizer.update(
+                    self.offline_data.transitions["observations"])
+        if self.observation_normalizer is not None and self.offline_data is None:
+            pool.observation_listeners.append(self.observation_normalizer.update)
+        return pool
+
     def _build_value_functions(self, seed):
-        """The algorithm's value networks: ``Qs`` always, ``V`` where the variant has one."""
+        """The algorithm's value networks: ``Qs`` where the variant has them (behaviour
+        cloning has none), ``V`` where it has one."""
         encoding = self.observation_encoding
-        networks = {"Qs": get_Q_functions_from_variant(self.variant, self.training_environment,
-                                                       seed=component_seed(seed, "Q"),
-                                                       encoding=encoding,
-                                                       normalizer=self.observation_normalizer)}
+        networks = {}
+        if "Q_params" in self.variant:
+            networks["Qs"] = get_Q_functions_from_variant(
+                self.variant, self.training_environment, seed=component_seed(seed, "Q"),
+                encoding=encoding, normalizer=self.observation_normalizer)
         if "V_params" in self.variant:
             networks["V"] = get_V_function_from_variant(self.variant, self.training_environment,
                                                         seed=component_seed(seed, "V"),
@@ -127,6 +161,12 @@ class Experiment:
         """Trains one epoch (``epoch_length`` environment steps and their updates, then the
         evaluation) and returns its diagnostics, with ``done`` once ``n_epochs`` are done."""
         diagnostics = self.algorithm.train_epoch()
+        data = self.offline_data
+        if data is not None and data.has_reference_scores:
+            for statistic in ("mean", "min", "max"):
+                diagnostics[f"evaluation/normalized-score-{statistic}"] = float(normalized_score(
+                    diagnostics[f"evaluation/episode-reward-{statistic}"], data.reference_min,
+                    data.reference_max))
         diagnostics["done"] = self.algorithm.done
         self.diagnostics.append(diagnostics)
         return diagnostics
@@ -213,7 +253,8 @@ class Experiment:
 
     def close(self):
         """Closes the sampler (and its Ray workers, if any) and both environments."""
-        self.sampler.close()
+        if self.sampler is not None:
+            self.sampler.close()
         self.training_environment.close()
         self.evaluation_environment.close()
 
@@ -236,6 +277,8 @@ class Experiment:
             self.pool.load_state_dict({"transitions": transitions, **pool_state})
             self._pool_saved_up_to = pool_state["samples_added"]
             self._last_checkpoint_dir = checkpoint.path
+        elif self.offline_data is not None:  # the pool is the dataset, read at build time
+            self.pool.set_rng_state(pool_state["rng_state"])
         for name, environment in (("training", self.training_environment),
                                   ("evaluation", self.evaluation_environment)):
             set_environment_rng_state(environment, data["environment_rng_states"][name])

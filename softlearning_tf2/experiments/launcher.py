@@ -26,12 +26,14 @@ LOOPBACK = "127.0.0.1"
 REPORTED_METRICS = {
     "timestep": "timestep",
     "evaluation/episode-reward-mean": "eval return",
+    "evaluation/normalized-score-mean": "normalized score",
     "training/episode-reward-mean": "train return",
     "algorithm/alpha": "alpha",
 }
 SUMMARY_FILE = "summary.json"
 EVALUATION_SPREAD = "evaluation/episode-reward-std"
 EVALUATION_EPISODES = "evaluation/episodes"
+NORMALIZED_SCORE = "evaluation/normalized-score-mean"  # offline, with reference scores
 
 
 def load_example(example_module_name, example_argv):
@@ -334,6 +336,7 @@ def summarize(experiment_path, results, variant_spec, metric, mode):
             metric: metrics.get(metric),
             EVALUATION_SPREAD: metrics.get(EVALUATION_SPREAD),
             EVALUATION_EPISODES: metrics.get(EVALUATION_EPISODES),
+            NORMALIZED_SCORE: metrics.get(NORMALIZED_SCORE),
             "timestep": metrics.get("timestep"),
             "epochs": metrics.get("training_iteration"),
             "status": "ERROR" if result.error else "OK",
@@ -352,10 +355,15 @@ def summarize(experiment_path, results, variant_spec, metric, mode):
     # The last evaluation's spread over its episodes (the last epoch runs
     # final_eval_n_episodes of them), beside the ranked metric when that is the mean return.
     spread = metric == "evaluation/episode-reward-mean"
+    # Offline runs: D4RL's normalized score of that return, beside it.
+    normalized = metric != NORMALIZED_SCORE and any(
+        trial[NORMALIZED_SCORE] is not None for trial in trials)
     headers = ["trial", *[path.rsplit(".", 1)[-1] for path in search_paths], metric,
-               *(["std (episodes)"] if spread else []), "timestep", "epochs", "status"]
+               *(["std (episodes)"] if spread else []),
+               *(["normalized score"] if normalized else []), "timestep", "epochs", "status"]
     rows = [[trial["trial"], *[trial["config"].get(path) for path in search_paths],
-             trial[metric], *([_spread_cell(trial)] if spread else []), trial["timestep"],
+             trial[metric], *([_spread_cell(trial)] if spread else []),
+             *([trial[NORMALIZED_SCORE]] if normalized else []), trial["timestep"],
              trial["epochs"], trial["status"]]
             for trial in trials]
     print(format_table(headers, rows))

@@ -22,7 +22,8 @@ def total_timesteps(config):
 def progress_line(trial_name, result, total):
     """``trial: timestep 3000/10000 (30%), eval return -812.4, left ~0:42`` (and ``eval
     success 70%`` on goal tasks); an evaluation of several episodes (the last epoch's) shows
-    their spread: ``eval return -235.0 ± 54.1 (std over 10 episodes)``."""
+    their spread: ``eval return -235.0 ± 54.1 (std over 10 episodes)``; offline runs add
+    D4RL's ``normalized score 41.2`` (timestep then counts gradient updates)."""
     timestep = result.get("timestep", 0)
     parts = [f"timestep {timestep}" + (f"/{total} ({100 * timestep / total:.0f}%)"
                                        if total else "")]
@@ -33,6 +34,9 @@ def progress_line(trial_name, result, total):
         parts.append(f"eval return {evaluation:.1f}" + (
             f" ± {spread:.1f} (std over {episodes} episodes)"
             if episodes > 1 and spread is not None else ""))
+    normalized = result.get("evaluation/normalized-score-mean")  # offline, D4RL's score
+    if normalized is not None:
+        parts.append(f"normalized score {normalized:.1f}")
     success = result.get("evaluation/success-rate")  # goal tasks
     if success is not None:
         parts.append(f"eval success {100 * success:.0f}%")

@@ -19,8 +19,10 @@ from softlearning_tf2.replay_pools.hindsight_experience_replay_pool import DEFAU
 
 SEARCH_SPACE_PREFIXES = ("grid", "choice", "uniform", "loguniform", "randint")
 
+# Trained from a dataset only (``--dataset``); the others train online, or offline with one.
+OFFLINE_ALGORITHMS = ("BC", "CQL", "SAC-N", "EDAC")
 ALGORITHMS = ("SAC", "SACV", "SQL", "TQC", "TQC-paper", "REDQ", "DroQ", "CrossQ",
-              "CrossQ-paper")
+              "CrossQ-paper", *OFFLINE_ALGORITHMS)
 
 TRAINING_LOOP_PARAMS = {
     "batch_size": 256,
@@ -80,6 +82,24 @@ ALGORITHM_PARAMS_BASE = {
                           "policy_lr": 1e-3, "Q_lr": 1e-3, "alpha_lr": 1e-3,
                           "adam_beta_1": 0.5, "policy_update_interval": 3,
                           **TRAINING_LOOP_PARAMS}},
+    # Offline (arXiv:2006.04779 with CORL's MuJoCo settings): the conservative penalty's
+    # weight 10, 10 sampled actions per source, the policy's learning rate 3e-5, no entropy
+    # term in the target.
+    "CQL": {"class_name": "CQL",
+            "config": {**SAC_PARAMS, "policy_lr": 3e-5, "policy_update_interval": 1,
+                       "cql_alpha": 10.0, "cql_n_actions": 10, "cql_temperature": 1.0,
+                       "cql_lagrange": False, "cql_target_action_gap": 10.0,
+                       "cql_alpha_prime_lr": 3e-4, "backup_entropy": False,
+                       **TRAINING_LOOP_PARAMS}},
+    # Offline (arXiv:2110.01548): SAC over N = 10 critics (Q_PARAMS); EDAC adds eta = 1.
+    "SAC-N": {"class_name": "SAC",
+              "config": {**SAC_PARAMS, "policy_update_interval": 1, **TRAINING_LOOP_PARAMS}},
+    "EDAC": {"class_name": "EDAC",
+             "config": {**SAC_PARAMS, "policy_update_interval": 1, "eta": 1.0,
+                        **TRAINING_LOOP_PARAMS}},
+    # Offline: the likelihood of the dataset's actions (no value function).
+    "BC": {"class_name": "BehaviorCloning",
+           "config": {"policy_lr": 3e-4, **TRAINING_LOOP_PARAMS}},
     # arXiv:1801.01290: temperature fixed at 1, the reward scale (per domain, below) sets the
     # balance between reward and entropy.
     "SACV": {"class_name": "SACV",
@@ -122,7 +142,8 @@ ALGORITHM_POLICIES = {
     "SACV": ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy"),
     "SQL": ("AmortizedSamplerPolicy", "MCMCSamplerPolicy"),
     **{name: ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy", "LatentSpacePolicy")
-       for name in ("TQC", "REDQ", "DroQ")},
+       for name in ("TQC", "REDQ", "DroQ", "CQL", "EDAC")},
+    "BehaviorCloning": ("FeedforwardGaussianPolicy", "GMMPolicy", "RealNVPPolicy"),
     # Its Batch Renormalization runs in training mode in the policy step: the Gaussian's MLP.
     "CrossQ": ("FeedforwardGaussianPolicy",),
     "DiscreteSAC": ("CategoricalPolicy",),
@@ -183,6 +204,11 @@ DISCRETE_SAC_DOMAIN_CONFIG = {"CartPole": {"target_entropy_ratio": 0.89, "initia
 # The policy and Q functions each algorithm trains.
 POLICY_PARAMS = {algorithm: policy_params_of(ALGORITHM_POLICIES[algorithm][0])
                  for algorithm in ("SAC", "SACV", "SQL", "TQC", "REDQ", "DroQ", "CrossQ")}
+# The offline algorithms' networks: three hidden layers of 256 (CORL's, for all of them).
+OFFLINE_HIDDEN_LAYER_SIZES = [256, 256, 256]
+for _algorithm in OFFLINE_ALGORITHMS:
+    POLICY_PARAMS[_algorithm] = policy_params_of("FeedforwardGaussianPolicy")
+    POLICY_PARAMS[_algorithm]["config"]["hidden_layer_sizes"] = list(OFFLINE_HIDDEN_LAYER_SIZES)
 # CrossQ's Batch Renormalization settings, spelled out so that --set can change each.
 BATCH_RENORM_CONFIG = {"batch_renormalization": True,
                        **{f"batch_renorm_{name}": value
@@ -219,6 +245,23 @@ Q_PARAMS.update({
     # SBX's and sb3-contrib's critic width, 1024; "CrossQ-paper" has the paper's 2048.
     "CrossQ": Q_ensemble_params(2, hidden_layer_sizes=(1024, 1024), batch_renormalization=True),
 })
+Q_PARAMS.update({
+    "CQL": {"class_name": "double_feedforward_Q_function",
+            "config": {**Q_PARAMS["SAC"]["config"],
+                       "hidden_layer_sizes": list(OFFLINE_HIDDEN_LAYER_SIZES)}},
+    # N = 10: the papers' choice on HalfCheetah and Walker2d (Hopper's were 500 for SAC-N
+    # and 50 for EDAC: too slow for this CPU; ``--set Q_params.config.n_critics=50``).
+    "SAC-N": Q_ensemble_params(10, hidden_layer_sizes=OFFLINE_HIDDEN_LAYER_SIZES),
+    "EDAC": Q_ensemble_params(10, hidden_layer_sizes=OFFLINE_HIDDEN_LAYER_SIZES),
+})
+
+# Offline training (``dataset``): an epoch is 5000 gradient updates, run 1000 to a compiled
+# call, then 10 evaluation episodes (CORL's protocol); 60 epochs are the papers' 300k updates.
+# The pool is the dataset, which checkpoints leave out (it is read again on restore).
+OFFLINE_LOOP_PARAMS = {"epoch_length": 5000, "n_epochs": 60, "n_train_repeat": 1000,
+                       "train_every_n_steps": 1, "n_initial_exploration_steps": 0,
+                       "min_pool_size": 0, "eval_n_episodes": 10, "final_eval_n_episodes": 10}
+
 CROSSQ_PAPER_Q_PARAMS = Q_ensemble_params(2, hidden_layer_sizes=(2048, 2048),
                                           batch_renormalization=True)
 
@@ -335,7 +378,7 @@ def default_task(universe, domain):
 
 
 def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
-                checkpoint_frequency=1, pixels=False):
+                checkpoint_frequency=1, pixels=False, dataset=None):
     """The resolved default variant (no search spaces) of one trial.
 
     ``pixels``: observe 84x84 rendered images (3 stacked frames) instead of states, with the
@@ -347,6 +390,9 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
 
     ``TQC-paper`` is TQC with its paper's critics and per-task d (``TQC_PAPER_*``);
     ``CrossQ-paper`` is CrossQ with its paper's critics, 2048 wide.
+
+    ``dataset``: a Minari dataset id to train from, offline (``OFFLINE_LOOP_PARAMS``; the
+    ``OFFLINE_ALGORITHMS`` need one, and the others train offline with one too).
     """
     paper_setting = algorithm in ("TQC-paper", "CrossQ-paper")
     if paper_setting:
@@ -355,6 +401,7 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         raise ValueError(f"unknown algorithm {algorithm!r}; valid choices: "
                          f"{', '.join(ALGORITHMS)}")
     discrete = has_discrete_actions(universe, domain, task)
+    check_offline_request(algorithm, universe, domain, task, dataset, discrete, pixels)
     if discrete and algorithm not in DISCRETE_ALGORITHM_PARAMS_BASE:
         raise ValueError(f"{algorithm} trains on Box action spaces; {domain}-{task} has "
                          f"Discrete actions ({DISCRETE_COUNTERPARTS_HELP})")
@@ -415,7 +462,8 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
         "exploration_policy_params": {
             "class_name": "DiscreteUniformPolicy" if discrete else "ContinuousUniformPolicy",
             "config": {}},
-        "Q_params": copy.deepcopy((DISCRETE_Q_PARAMS if discrete else Q_PARAMS)[algorithm]),
+        # Behaviour cloning has no Q functions.
+        "Q_params": copy.deepcopy((DISCRETE_Q_PARAMS if discrete else Q_PARAMS).get(algorithm)),
         "algorithm_params": algorithm_params,
         "observation_params": observation_params,
         "replay_pool_params": (
@@ -446,12 +494,31 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             TQC_PAPER_DROPPED_QUANTILES.get(domain, TQC_PAPER_DEFAULT_DROPPED_QUANTILES))
     elif paper_setting:
         variant["Q_params"] = copy.deepcopy(CROSSQ_PAPER_Q_PARAMS)
+    if variant["Q_params"] is None:
+        del variant["Q_params"]
+    if dataset is not None:
+        algorithm_params["config"].update(OFFLINE_LOOP_PARAMS)
+        # root: the Minari directory (None: the reading process's; the CLI fixes it).
+        variant["dataset_params"] = {"dataset_id": str(dataset), "root": None}
+        variant["run_params"]["checkpoint_replay_pool"] = False
     if algorithm == "SACV":
         variant["V_params"] = {
             "class_name": "feedforward_V_function",
             "config": {"hidden_layer_sizes": [256, 256], "activation": "relu"},
         }
     return variant
+
+
+def check_offline_request(algorithm, universe, domain, task, dataset, discrete, pixels):
+    """Offline algorithms need a dataset; datasets are of flat observations and Box actions."""
+    if dataset is None:
+        if algorithm in OFFLINE_ALGORITHMS:
+            raise ValueError(f"{algorithm} trains from a dataset: give --dataset ID (a Minari "
+                             f"dataset; softlearning make_dataset records one)")
+        return
+    if discrete or pixels or observation_kind(universe, domain, task) != "flat":
+        raise ValueError(f"offline training takes flat observations and Box actions; "
+                         f"{domain}-{task}{' from pixels' if pixels else ''} has other spaces")
 
 
 def _parse_scalar(text):
@@ -584,6 +651,8 @@ def validate_variant_spec(variant_spec):
     sampled search spaces are checked when the trial builds its algorithm)."""
     for section in ("algorithm_params", "replay_pool_params", "sampler_params", "Q_params",
                     "policy_params"):
+        if section not in variant_spec:  # behaviour cloning has no Q functions
+            continue
         for name, value in variant_spec[section]["config"].items():
             for candidate in _grid_candidates(value):
                 if not is_sampled_search_space(candidate):
@@ -604,7 +673,7 @@ def validate_networks(variant_spec):
     environment = variant_spec["environment_params"]["training"]
     algorithm = variant_spec["algorithm_params"]["class_name"]
     for section in ("Q_params", "policy_params"):
-        config = variant_spec[section].get("config", {})
+        config = variant_spec.get(section, {}).get("config", {})
         renormalized = [value for value in _grid_candidates(
             config.get("batch_renormalization", False)) if value is True]
         if algorithm != "CrossQ" and renormalized:
@@ -634,6 +703,8 @@ def validate_ensemble(variant_spec):
     """What the algorithm asks of its critic ensemble (each grid value): REDQ's subset no
     larger than the ensemble, TQC's dropped quantiles fewer than each critic's."""
     algorithm_config = variant_spec["algorithm_params"]["config"]
+    if "Q_params" not in variant_spec:
+        return
     Q_params = variant_spec["Q_params"]
     Q_config = Q_params["config"]
     # What SAC's own builders give: one Q value per critic, two critics for "double_*".

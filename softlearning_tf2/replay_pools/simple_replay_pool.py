@@ -241,6 +241,10 @@ class SimpleReplayPool:
         """The batch-sampling generator's state (JSON-able)."""
         return self._rng.bit_generator.state
 
+    def set_rng_state(self, rng_state):
+        """Restores ``rng_state`` alone (a pool refilled from a dataset, not a checkpoint)."""
+        self._rng.bit_generator.state = rng_state
+
     def state_dict(self):
         """The stored transitions (oldest first), counters and sampling RNG, as plain data."""
         return {

@@ -153,4 +153,8 @@ class TensorReplayPool(SimpleReplayPool):
             raise ValueError(f"the replay pool's saved random state is not a TensorReplayPool's "
                              f"(got {type(rng_state).__name__}); a checkpoint of another pool "
                              f"class cannot be restored into this one")
+        self.set_rng_state(rng_state)
+
+    def set_rng_state(self, rng_state):
+        """Restores ``rng_state`` alone (a pool refilled from a dataset, not a checkpoint)."""
         self.generator.state.assign(np.asarray(rng_state, np.int64))

@@ -7,6 +7,7 @@
     softlearning plot EXPERIMENT_DIR [--metric M] [--output curves.png]
     softlearning export_policy CHECKPOINT_DIR OUTPUT_DIR [--format saved_model|tflite]
     softlearning simulate_policy PATH [--num-rollouts N] [--deterministic] ...
+    softlearning make_dataset CHECKPOINT_DIR --dataset-id ID [--episodes N | --replay] ...
 """
 import importlib
 import os
@@ -17,13 +18,14 @@ from softlearning_tf2.utils.cli import report_error, run_with_exit_code
 EXAMPLE_COMMANDS = ("run_example_local", "run_example_ray", "run_example_debug",
                     "run_example_dry")
 # Each of these is a module softlearning_tf2.scripts.<command> with main(argv) -> exit code.
-OTHER_COMMANDS = ("plot", "export_policy", "simulate_policy")
+OTHER_COMMANDS = ("plot", "export_policy", "simulate_policy", "make_dataset")
 COMMANDS = EXAMPLE_COMMANDS + OTHER_COMMANDS
 USAGE = (f"usage: softlearning {{{','.join(EXAMPLE_COMMANDS)}}} EXAMPLE_MODULE [flags]\n"
          f"       softlearning COMMAND EXAMPLE_MODULE --help   lists the example's flags\n"
          f"       softlearning plot EXPERIMENT_DIR [--metric M] [--output PNG]\n"
          f"       softlearning export_policy CHECKPOINT_DIR OUTPUT_DIR [--format ...]\n"
-         f"       softlearning simulate_policy PATH [--num-rollouts N] ...")
+         f"       softlearning simulate_policy PATH [--num-rollouts N] ...\n"
+         f"       softlearning make_dataset CHECKPOINT_DIR --dataset-id ID [--replay] ...")
 
 
 def _error(message):

@@ -12,11 +12,12 @@ POSITIVE_INTEGERS = ("n_epochs", "epoch_length", "n_train_repeat", "train_every_
                      "batch_size", "target_update_interval", "value_n_particles",
                      "kernel_n_particles", "max_size", "max_path_length",
                      "policy_update_interval", "n_critics", "n_quantiles", "subset_size",
-                     "simba_width", "simba_blocks")
+                     "simba_width", "simba_blocks", "cql_n_actions")
 NON_NEGATIVE_INTEGERS = ("n_initial_exploration_steps", "eval_n_episodes",
                          "final_eval_n_episodes", "min_pool_size", "relabel_k",
                          "top_quantiles_to_drop_per_net", "batch_renorm_warmup_steps")
-POSITIVE_NUMBERS = ("policy_lr", "Q_lr", "alpha_lr", "V_lr", "initial_alpha")
+POSITIVE_NUMBERS = ("policy_lr", "Q_lr", "alpha_lr", "V_lr", "initial_alpha",
+                    "cql_temperature", "cql_alpha_prime_lr")
 RULES = {
     "discount": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     "tau": ("in (0, 1]", lambda value: 0.0 < value <= 1.0),
@@ -32,6 +33,10 @@ RULES = {
     "batch_renorm_momentum": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     "adam_beta_1": ("in [0, 1)", lambda value: 0.0 <= value < 1.0),
     "weight_decay": (">= 0 or null", lambda value: math.isfinite(value) and value >= 0.0),
+    # CQL's alpha (the penalty's weight) and EDAC's eta (the diversity term's).
+    "cql_alpha": (">= 0", lambda value: math.isfinite(value) and value >= 0.0),
+    "cql_target_action_gap": ("finite", math.isfinite),
+    "eta": (">= 0", lambda value: math.isfinite(value) and value >= 0.0),
     **{name: ("a positive integer", lambda value: float(value).is_integer() and value > 0)
        for name in POSITIVE_INTEGERS},
     **{name: ("a non-negative integer",
@@ -44,7 +49,8 @@ RULES = {
 
 # Switches: true or false (a bare word such as False would be the string "False").
 BOOLEANS = ("fuse_train_repeats", "fuse_environment_steps", "eval_deterministic",
-            "layer_normalization", "batch_renormalization")
+            "layer_normalization", "batch_renormalization", "cql_lagrange",
+            "backup_entropy")
 
 # Settings that take one of a few names.
 RELABEL_STRATEGIES = ("future", "final", "episode", "random")

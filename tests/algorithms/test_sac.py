@@ -17,10 +17,12 @@ HIDDEN = (16, 16)
 
 
 def make_sac(seed=0, algorithm_class=SAC, pool_class=SimpleReplayPool,
-             policy_class=FeedforwardGaussianPolicy, Q_functions=None, **config):
-    """An algorithm of the SAC family on Pendulum with 16x16 networks; ``Q_functions(
-    observation_size, action_size, seed)`` builds other critics than SAC's twins."""
-    environment = get_environment("gymnasium", "Pendulum", "v1")
+             policy_class=FeedforwardGaussianPolicy, Q_functions=None,
+             environment=("Pendulum", "v1"), **config):
+    """An algorithm of the SAC family on Pendulum (or ``environment``'s domain and task) with
+    16x16 networks; ``Q_functions(observation_size, action_size, seed)`` builds other
+    critics than SAC's twins."""
+    environment = get_environment("gymnasium", *environment)
     observation_size = environment.observation_space.shape[0]
     action_size = environment.action_space.shape[0]
     policy = policy_class(observation_size, action_size, hidden_layer_sizes=HIDDEN, seed=seed)

@@ -128,6 +128,15 @@ class GymnasiumAdapter(gymnasium.Wrapper):
         actions = np.asarray(actions, dtype=self.action_space.dtype)
         return self._rescale.func(self._clip.func(actions))
 
+    def to_policy_actions(self, actions):
+        """The environment's actions (a batch, in its own bounds) in the policy's [-1, 1]:
+        the inverse of ``to_environment_actions`` (a dataset's actions into a pool)."""
+        if self.discrete_actions:
+            return np.asarray(actions, np.int64) - self._action_offset
+        gradient, intercept = self.action_rescaling()
+        actions = np.asarray(actions, np.float64) * gradient + intercept
+        return np.clip(actions, -1.0, 1.0).astype(np.float32)
+
     def action_rescaling(self):
         """``(gradient, intercept)``, float32: ``RescaleAction`` maps a clipped action a to
         ``(a - intercept) / gradient``. For graphs (the exported policy) that must map actions

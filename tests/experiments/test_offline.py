@@ -1,0 +1,144 @@
+"""Offline training from a Minari dataset: no sampler, the dataset in the pool, D4RL's
+normalized score, checkpoints without the pool and bit-exact resume."""
+import os
+
+import gymnasium
+import numpy as np
+import pytest
+
+from softlearning_tf2.checkpoints import to_arrays
+from softlearning_tf2.datasets.minari_datasets import record_episodes, write_dataset
+from softlearning_tf2.experiments.experiment import Experiment
+
+pytestmark = pytest.mark.integration  # whole experiments with checkpoint files
+
+DATASET = "test/pendulum/random-v0"
+REFERENCES = (-1500.0, -150.0)
+SMALL = {"n_epochs": 2, "epoch_length": 40, "n_train_repeat": 20, "batch_size": 32,
+         "eval_n_episodes": 1, "final_eval_n_episodes": 2}
+SMALL_NETWORKS = {"policy_params.config.hidden_layer_sizes": [16, 16],
+                  "Q_params.config.hidden_layer_sizes": [16, 16]}
+
+
+@pytest.fixture
+def pendulum_dataset(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    raw = gymnasium.make("Pendulum-v1")
+    rng = np.random.default_rng(0)
+    buffers, returns = record_episodes(
+        raw, lambda observation: rng.uniform(-2, 2, 1).astype(np.float32), 3, seed=0)
+    write_dataset(DATASET, buffers, raw, *REFERENCES, "random", "test")
+    return returns
+
+
+def offline_experiment(algorithm, **config):
+    overrides = {key: value for key, value in SMALL_NETWORKS.items()
+                 if algorithm != "BC" or key.startswith("policy")}
+    if algorithm == "CQL":
+        config.setdefault("cql_n_actions", 2)
+    if algorithm in ("SAC-N", "EDAC"):
+        config.setdefault("n_critics", 3)
+    return Experiment.from_defaults(algorithm, "Pendulum", seed=0, dataset=DATASET,
+                                    overrides=overrides, **{**SMALL, **config})
+
+
+def test_trains_from_the_dataset_with_no_sampler(pendulum_dataset, tmp_path):
+    experiment = offline_experiment("SAC")
+    assert experiment.sampler is None and experiment.pool.size == 600
+    results = experiment.train()
+    assert [result["timestep"] for result in results] == [40, 80]  # gradient updates
+    assert experiment.algorithm.num_train_steps == 80
+    assert experiment.pool.size == 600  # nothing added
+    last = results[-1]
+    expected = 100 * (last["evaluation/episode-reward-mean"] - REFERENCES[0]) / (
+        REFERENCES[1] - REFERENCES[0])
+    np.testing.assert_allclose(last["evaluation/normalized-score-mean"], expected)
+    assert last["evaluation/episodes"] == 2
+    assert not any(key.startswith("training/") for key in last)
+    experiment.save(str(tmp_path / "checkpoint_000000"))
+    assert not os.path.exists(tmp_path / "checkpoint_000000" / "replay_pool_chunk.npz")
+
+
+@pytest.mark.parametrize("algorithm, config", [
+    ("BC", {}), ("CQL", {"cql_lagrange": True}), ("EDAC", {}), ("SAC-N", {})])
+def test_resume_is_bit_identical_to_an_uninterrupted_run(pendulum_dataset, tmp_path,
+                                                         algorithm, config):
+    straight = offline_experiment(algorithm, **config)
+    straight.train()
+    first = offline_experiment(algorithm, **config)
+    first.train(1)
+    first.save(str(tmp_path / "checkpoint_000000"))
+    resumed = Experiment.load(str(tmp_path / "checkpoint_000000"))
+    assert resumed.pool.size == 600  # the dataset, read again
+    resumed.train()
+    expected = to_arrays(*straight.algorithm.checkpointables())
+    actual = to_arrays(*resumed.algorithm.checkpointables())
+    assert expected.keys() == actual.keys()
+    # The same updates on the same batches and shapes, in this process: bit for bit.
+    for key in expected:
+        np.testing.assert_array_equal(actual[key], expected[key], err_msg=key)
+    assert resumed.diagnostics[-1]["evaluation/episode-reward-mean"] == (
+        straight.diagnostics[-1]["evaluation/episode-reward-mean"])
+
+
+def test_behaviour_cloning_has_no_Q_functions(pendulum_dataset):
+    experiment = offline_experiment("BC")
+    assert "Q_params" not in experiment.variant
+    models, optimizers, _ = experiment.algorithm.checkpointables()
+    assert set(models) == {"policy"} and set(optimizers) == {"policy"}
+
+
+def test_the_unfused_loop_on_a_numpy_pool_takes_the_same_number_of_updates(pendulum_dataset):
+    experiment = Experiment.from_defaults(
+        "CQL", "Pendulum", seed=0, dataset=DATASET, cql_n_actions=2,
+        overrides={**SMALL_NETWORKS, "replay_pool_params.class_name": "SimpleReplayPool"},
+        **{**SMALL, "n_epochs": 1})
+    experiment.train()
+    assert experiment.algorithm.num_train_steps == 40
+
+
+def test_an_offline_policy_exports(pendulum_dataset, tmp_path):
+    experiment = offline_experiment("CQL")
+    experiment.train(1)
+    metadata = experiment.export(str(tmp_path / "export"))
+    assert metadata["algorithm"] == "CQL"
+
+
+def test_offline_algorithms_need_a_dataset_and_flat_box_tasks():
+    for algorithm in ("BC", "CQL", "SAC-N", "EDAC"):
+        with pytest.raises(ValueError, match="trains from a dataset: give --dataset"):
+            Experiment.from_defaults(algorithm, "Pendulum")
+    with pytest.raises(ValueError, match="flat observations and Box actions"):
+        Experiment.from_defaults("SAC", "CartPole", dataset="test/cartpole-v0")
+    with pytest.raises(ValueError, match="flat observations and Box actions"):
+        Experiment.from_defaults("SAC", "Pendulum", pixels=True, dataset="x/y-v0")
+
+
+def test_cli_trains_offline_and_reports_the_normalized_score(pendulum_dataset, run_cli,
+                                                             tmp_path):
+    code, out, err = run_cli(
+        "run_example_local", "examples.development", "--algorithm", "BC", "--domain",
+        "Pendulum", "--dataset", DATASET, "--seed", "0", "--local-dir", str(tmp_path / "runs"),
+        "--set", "algorithm_params.config.n_epochs=1",
+        "--set", "algorithm_params.config.epoch_length=20",
+        "--set", "algorithm_params.config.n_train_repeat=10",
+        "--set", "algorithm_params.config.final_eval_n_episodes=1")
+    assert code == 0, err[-3000:]
+    assert "normalized score" in out
+
+
+@pytest.mark.parametrize("dataset, message", [
+    ("test/nope-v0", "unknown dataset 'test/nope-v0'"),
+    (DATASET, "observations are Box\\(3,\\); Hopper-v5's are Box\\(11,\\)")])
+def test_cli_refuses_a_bad_dataset_in_one_line(pendulum_dataset, run_cli, tmp_path, dataset,
+                                               message):
+    domain = "Hopper" if dataset == DATASET else "Pendulum"
+    code, out, err = run_cli("run_example_local", "examples.development", "--algorithm", "CQL",
+                             "--domain", domain, "--dataset", dataset, "--local-dir",
+                             str(tmp_path / "runs"))
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "error:" in lines[0], err
+    import re
+    assert re.search(message, lines[0]), lines[0]
+    assert not (tmp_path / "runs").exists()
