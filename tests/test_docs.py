@@ -79,11 +79,34 @@ def test_the_pages_show_commands_to_parse():
     assert {argv[0] for _, argv in COMMANDS} >= {"run_example_local", "run_example_ray"}
 
 
+def make_shown_dataset(argv, directory):
+    """A small random dataset under the id a shown ``--dataset`` command names, for its
+    ``--domain`` (and ``--task``): the dry run reads and checks it as a real run would."""
+    import gymnasium
+    import numpy as np
+
+    from softlearning_tf2.datasets.minari_datasets import record_episodes, write_dataset
+    from softlearning_tf2.experiments.variants import default_task
+
+    def flag(name, default):
+        return argv[argv.index(name) + 1] if name in argv else default
+
+    domain = flag("--domain", "Pendulum")
+    raw = gymnasium.make(f"{domain}-{flag('--task', default_task('gymnasium', domain))}")
+    raw.action_space.seed(0)
+    buffers, _ = record_episodes(raw, lambda observation: raw.action_space.sample(), 1, seed=0,
+                                 max_path_length=20)
+    write_dataset(flag("--dataset", None), buffers, raw, 0.0, 1.0, "random", str(directory))
+
+
 @pytest.mark.parametrize("where, argv", COMMANDS, ids=[where for where, _ in COMMANDS])
-def test_every_command_shown_parses_as_a_dry_run(where, argv, capsys, monkeypatch):
+def test_every_command_shown_parses_as_a_dry_run(where, argv, capsys, monkeypatch, tmp_path):
     from softlearning_tf2.scripts import console_scripts
 
     monkeypatch.chdir(PROJECT_ROOT)  # the example modules are found from the working directory
+    if "--dataset" in argv:
+        monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+        make_shown_dataset(argv, tmp_path)
     code = console_scripts.main(["run_example_dry", *argv[1:]])
     out, err = capsys.readouterr()
     assert code == 0, f"{where}: {' '.join(argv)}\n{err[-2000:]}"
