@@ -18,6 +18,7 @@ from softlearning_tf2.algorithms.sac import SAC
 from softlearning_tf2.utils.validation import check_hyperparameters
 
 ALPHA_PRIME_BOUNDS = (0.0, 1e6)  # the authors' clip of the Lagrange multiplier
+CQL_STREAM = 0x43514C  # "CQL": the uniform actions' seed stream
 
 
 def importance_sampled_logsumexp(uniform_Q, uniform_log_density, policy_Q, policy_log_probs,
@@ -47,14 +48,17 @@ class CQL(SAC):
     * Sampled actions, for each observation: ``cql_n_actions`` uniform on [-1, 1]^|A|, as many
       from pi(.|s) and from pi(.|s') (the policy's noise stream; the sample at s' is evaluated
       at s, as in the authors' code), all held constant.
-    * Each Q_i, with its own Adam: 0.5 * mean((Q_i(s, a) - y)^2) + 0.5 * alpha' * (alpha_cql *
-      gap_i - tau), gap_i = mean_s(importance_sampled_logsumexp) - mean_D(Q_i(s, a)); alpha'
+    * Each Q_i, with its own Adam: 0.5 * mean((Q_i(s, a) - y)^2) + 0.5 * alpha' * alpha_cql *
+      (gap_i - tau), gap_i = mean_s(importance_sampled_logsumexp) - mean_D(Q_i(s, a)); alpha'
       = 1 and tau = 0 without the Lagrange variant. The authors' code and CORL weigh their
       Bellman error without the 1/2; the penalty gets the 1/2 here too, so that
       ``cql_alpha`` is theirs and Adam's step the same.
-    * With ``cql_lagrange``: an Adam step of log alpha' on -alpha' * mean_i(alpha_cql * gap_i
-      - tau) (the paper's Lagrange form of CQL(H), tau = ``cql_target_action_gap``): alpha' rises while
-      the gap exceeds tau; alpha' is clipped to [0, 1e6].
+    * With ``cql_lagrange``: an Adam step of log alpha' on -alpha' * alpha_cql *
+      mean_i(gap_i - tau) (the paper's Lagrange form of CQL(H), tau =
+      ``cql_target_action_gap``, in CORL's form, where tau is a threshold on the gap itself
+      whatever alpha_cql; the authors' code subtracts tau after weighting, with weight 1):
+      alpha' rises while the gap exceeds tau and falls below it; alpha' is clipped to
+      [0, 1e6].
     * The policy (SAC's Eq. 7 on min_j Q_j) and the temperature (Eq. 18), then the targets.
 
     Args:
@@ -80,7 +84,9 @@ class CQL(SAC):
         self._lagrange = bool(cql_lagrange)
         self._target_action_gap = float(cql_target_action_gap) if self._lagrange else 0.0
         self._backup_entropy = bool(backup_entropy)
-        seed = np.random.SeedSequence([self._diagnostics_seed, 3]).generate_state(1)[0]
+        # A stream of its own (the diagnostics' streams are [seed, epoch]).
+        seed = np.random.SeedSequence(
+            [self._diagnostics_seed, CQL_STREAM]).generate_state(1)[0]
         self._uniform_generator = tf.random.Generator.from_seed(int(seed))
         self._track_variable("cql_uniform_noise_state", self._uniform_generator.state)
         if self._lagrange:
@@ -143,7 +149,7 @@ class CQL(SAC):
 
         def penalty(Q_values):
             gaps = self.conservative_gaps(batch, Q_values)
-            penalties = alpha_prime * (self._cql_alpha * gaps - self._target_action_gap)
+            penalties = alpha_prime * self._cql_alpha * (gaps - self._target_action_gap)
             return 0.5 * tf.reduce_sum(penalties), {"cql_gap": gaps,
                                                      "cql_alpha_prime": alpha_prime}
         return penalty
@@ -156,10 +162,10 @@ class CQL(SAC):
         return Q_values, Q_losses, diagnostics
 
     def _alpha_prime_step(self, gaps):
-        """One Adam step of log alpha' on -alpha' * mean_i(alpha_cql * gap_i - tau)."""
+        """One Adam step of log alpha' on -alpha' * alpha_cql * mean_i(gap_i - tau)."""
         with tf.GradientTape() as tape:
-            loss = -self.alpha_prime() * tf.reduce_mean(
-                self._cql_alpha * gaps - self._target_action_gap)
+            loss = -self.alpha_prime() * self._cql_alpha * tf.reduce_mean(
+                gaps - self._target_action_gap)
         gradients = tape.gradient(loss, [self._log_alpha_prime])
         self._alpha_prime_optimizer.apply_gradients(zip(gradients, [self._log_alpha_prime]))
         return loss

@@ -40,6 +40,9 @@ class EDAC(SAC):
     * The policy on alpha log pi(a~|s) - min_j Q_j(s, a~) (SAC's Eq. 7 over N), the
       temperature (Eq. 18), the targets.
 
+    ES compares all N critics, as CORL's implementation does; the authors' code compares a
+    random subset of min(N, |A|) of them per update.
+
     Args:
       eta: the diversity term's weight (the paper's MuJoCo setting: 1).
     """

@@ -1,6 +1,8 @@
 """A variant's dataset: checked against its environment, and loaded into its replay pool."""
 import copy
 
+import numpy as np
+
 from softlearning_tf2.datasets.minari_datasets import (
     DatasetError, check_spaces, dataset_transitions, load_dataset, reference_scores)
 from softlearning_tf2.replay_pools.utils import get_replay_pool_from_variant
@@ -35,6 +37,26 @@ class OfflineData:
             dataset, environment.to_policy_actions)
         self.reference_min, self.reference_max = reference_scores(dataset)
         self.size = len(self.transitions["rewards"])
+
+    @property
+    def fingerprint(self):
+        """What identifies the data (JSON-able): the id, its size and sums of its rewards and
+        observations. A checkpoint keeps it; a restore checks the dataset read again."""
+        return {"dataset_id": self.dataset_id, "transitions": self.size,
+                "episodes": len(self.returns),
+                "reward_sum": float(np.sum(self.transitions["rewards"], dtype=np.float64)),
+                "observation_sum": float(np.sum(self.transitions["observations"],
+                                                dtype=np.float64))}
+
+    def check_fingerprint(self, saved):
+        """DatasetError unless ``saved`` (a checkpoint's ``fingerprint``) is this data's."""
+        if saved != self.fingerprint:
+            raise DatasetError(f"the checkpoint was trained on dataset {saved['dataset_id']} "
+                               f"({saved['transitions']} transitions, reward sum "
+                               f"{saved['reward_sum']:.6g}); the one read now has "
+                               f"{self.size} transitions, reward sum "
+                               f"{self.fingerprint['reward_sum']:.6g}: it was rewritten, or "
+                               f"another directory holds this id")
 
     @property
     def has_reference_scores(self):

@@ -20,7 +20,8 @@ from softlearning_tf2.algorithms.utils import get_algorithm_from_variant  # noqa
 from softlearning_tf2.checkpoints import (  # noqa: E402
     Checkpoint, CheckpointError, newest_readable, to_arrays, write_checkpoint)
 from softlearning_tf2.checkpoints.files import CHECKPOINT_PREFIX  # noqa: E402
-from softlearning_tf2.datasets.minari_datasets import normalized_score  # noqa: E402
+from softlearning_tf2.datasets.minari_datasets import (  # noqa: E402
+    DatasetError, dataset_root, normalized_score)
 from softlearning_tf2.datasets.utils import (  # noqa: E402
     OfflineData, dataset_id_of, dataset_pool_from_variant, dataset_root_of)
 from softlearning_tf2.environments.utils import (  # noqa: E402
@@ -63,6 +64,10 @@ class Experiment:
         self.evaluation_environment.reset(seed=component_seed(seed, "evaluation_environment"))
 
         dataset_id = dataset_id_of(variant)
+        if dataset_id is not None and dataset_root_of(variant) is None:
+            # The directory it is read from goes into the variant (and checkpoints): a Ray
+            # worker or a later restore reads the same files.
+            variant["dataset_params"]["root"] = dataset_root()
         self.offline_data = (None if dataset_id is None else OfflineData(
             dataset_id, self.training_environment, dataset_root_of(variant)))
         self.sampler = None if self.offline_data else get_sampler_from_variant(variant)
@@ -163,10 +168,12 @@ class Experiment:
         diagnostics = self.algorithm.train_epoch()
         data = self.offline_data
         if data is not None and data.has_reference_scores:
-            for statistic in ("mean", "min", "max"):
-                diagnostics[f"evaluation/normalized-score-{statistic}"] = float(normalized_score(
-                    diagnostics[f"evaluation/episode-reward-{statistic}"], data.reference_min,
-                    data.reference_max))
+            scores = normalized_score(
+                [diagnostics[f"evaluation/episode-reward-{statistic}"]
+                 for statistic in ("mean", "min", "max")], data.reference_min, data.reference_max)
+            diagnostics.update({"evaluation/normalized-score-mean": float(scores[0]),
+                                "evaluation/normalized-score-min": float(min(scores[1:])),
+                                "evaluation/normalized-score-max": float(max(scores[1:]))})
         diagnostics["done"] = self.algorithm.done
         self.diagnostics.append(diagnostics)
         return diagnostics
@@ -220,6 +227,8 @@ class Experiment:
         training_state["replay_pool"] = {"samples_added": self.pool.samples_added,
                                          "pointer": self.pool.pointer,
                                          "rng_state": self.pool.rng_state}
+        if self.offline_data is not None:
+            training_state["dataset"] = self.offline_data.fingerprint
         training_state["environment_rng_states"] = {
             "training": environment_rng_state(self.training_environment),
             "evaluation": environment_rng_state(self.evaluation_environment)}
@@ -269,6 +278,11 @@ class Experiment:
         # shape for this variant's networks still fail partway, as a CheckpointError).
         if transitions is _READ_FROM_CHECKPOINT:
             transitions = self._pool_transitions(checkpoint)
+        if self.offline_data is not None:  # the data it trained on, before anything changes
+            try:
+                self.offline_data.check_fingerprint(checkpoint.training_state["dataset"])
+            except DatasetError as error:
+                raise CheckpointError(f"{checkpoint.path}: {error}") from None
         checkpoint.assign_to(*self.algorithm.checkpointables())
         data = checkpoint.training_state
         self.algorithm.load_training_state(data)

@@ -83,10 +83,11 @@ ALGORITHM_PARAMS_BASE = {
                           "adam_beta_1": 0.5, "policy_update_interval": 3,
                           **TRAINING_LOOP_PARAMS}},
     # Offline (arXiv:2006.04779 with CORL's MuJoCo settings): the conservative penalty's
-    # weight 10, 10 sampled actions per source, the policy's learning rate 3e-5, no entropy
-    # term in the target.
+    # weight 10, 10 sampled actions per source, the policy's and the temperature's learning
+    # rates 3e-5 (CORL's temperature Adam takes the policy's), no entropy term in the target.
     "CQL": {"class_name": "CQL",
-            "config": {**SAC_PARAMS, "policy_lr": 3e-5, "policy_update_interval": 1,
+            "config": {**SAC_PARAMS, "policy_lr": 3e-5, "alpha_lr": 3e-5,
+                       "policy_update_interval": 1,
                        "cql_alpha": 10.0, "cql_n_actions": 10, "cql_temperature": 1.0,
                        "cql_lagrange": False, "cql_target_action_gap": 10.0,
                        "cql_alpha_prime_lr": 3e-4, "backup_entropy": False,
@@ -204,11 +205,14 @@ DISCRETE_SAC_DOMAIN_CONFIG = {"CartPole": {"target_entropy_ratio": 0.89, "initia
 # The policy and Q functions each algorithm trains.
 POLICY_PARAMS = {algorithm: policy_params_of(ALGORITHM_POLICIES[algorithm][0])
                  for algorithm in ("SAC", "SACV", "SQL", "TQC", "REDQ", "DroQ", "CrossQ")}
-# The offline algorithms' networks: three hidden layers of 256 (CORL's, for all of them).
+# The offline algorithms' networks: three hidden layers of 256 (CORL's CQL, SAC-N and EDAC);
+# CORL's behaviour cloning has two.
 OFFLINE_HIDDEN_LAYER_SIZES = [256, 256, 256]
 for _algorithm in OFFLINE_ALGORITHMS:
     POLICY_PARAMS[_algorithm] = policy_params_of("FeedforwardGaussianPolicy")
-    POLICY_PARAMS[_algorithm]["config"]["hidden_layer_sizes"] = list(OFFLINE_HIDDEN_LAYER_SIZES)
+    if _algorithm != "BC":
+        POLICY_PARAMS[_algorithm]["config"]["hidden_layer_sizes"] = list(
+            OFFLINE_HIDDEN_LAYER_SIZES)
 # CrossQ's Batch Renormalization settings, spelled out so that --set can change each.
 BATCH_RENORM_CONFIG = {"batch_renormalization": True,
                        **{f"batch_renorm_{name}": value
@@ -256,7 +260,8 @@ Q_PARAMS.update({
 })
 
 # Offline training (``dataset``): an epoch is 5000 gradient updates, run 1000 to a compiled
-# call, then 10 evaluation episodes (CORL's protocol); 60 epochs are the papers' 300k updates.
+# call, then 10 evaluation episodes (CORL's protocol); 60 epochs make 300k updates (CORL
+# trains CQL for 1M and EDAC for 3M: set n_epochs for those budgets).
 # The pool is the dataset, which checkpoints leave out (it is read again on restore).
 OFFLINE_LOOP_PARAMS = {"epoch_length": 5000, "n_epochs": 60, "n_train_repeat": 1000,
                        "train_every_n_steps": 1, "n_initial_exploration_steps": 0,

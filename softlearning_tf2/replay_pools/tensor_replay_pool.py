@@ -148,13 +148,12 @@ class TensorReplayPool(SimpleReplayPool):
                          else keep % self._max_size)
         self._samples_added = int(state["samples_added"])
         self._sync_graph_counters()
-        rng_state = state["rng_state"]
+        self.set_rng_state(state["rng_state"])
+
+    def set_rng_state(self, rng_state):
+        """Restores ``rng_state`` alone (a pool refilled from a dataset, not a checkpoint)."""
         if not (isinstance(rng_state, list) and len(rng_state) == self.generator.state.shape[0]):
             raise ValueError(f"the replay pool's saved random state is not a TensorReplayPool's "
                              f"(got {type(rng_state).__name__}); a checkpoint of another pool "
                              f"class cannot be restored into this one")
-        self.set_rng_state(rng_state)
-
-    def set_rng_state(self, rng_state):
-        """Restores ``rng_state`` alone (a pool refilled from a dataset, not a checkpoint)."""
         self.generator.state.assign(np.asarray(rng_state, np.int64))

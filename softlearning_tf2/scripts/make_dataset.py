@@ -11,8 +11,8 @@ Two kinds, as D4RL's:
 The dataset's reference scores normalize returns (100 * (return - random) / (expert -
 random)): the minimum is a uniformly random policy's mean return over
 ``--reference-episodes`` episodes (or ``--reference-min-score``), the maximum that of
-``--expert CHECKPOINT``'s policy (or ``--reference-max-score``; without either, the recorded
-episodes' own mean return: right for an "expert" dataset). The dataset goes to Minari's
+``--expert CHECKPOINT``'s policy (for an "expert" dataset, the checkpoint itself) or
+``--reference-max-score``: one of the two is required. The dataset goes to Minari's
 directory (``MINARI_DATASETS_PATH``, default ``~/.minari/datasets``); ``--dataset ID`` of
 ``run_example_*`` trains from it.
 """
@@ -57,13 +57,25 @@ def _check(args):
                            f"{args.dataset_id} removes it)")
     if args.expert is not None and args.reference_max_score is not None:
         raise ValueError("give --expert or --reference-max-score, not both")
-    if args.replay and args.expert is None and args.reference_max_score is None:
-        raise ValueError("--replay needs --expert CHECKPOINT or --reference-max-score: a "
-                         "pool's returns are no expert's")
+    if args.expert is None and args.reference_max_score is None:
+        raise ValueError("the dataset's expert score needs --expert CHECKPOINT (the checkpoint "
+                         "itself for an expert dataset) or --reference-max-score")
     for name in ("reference_max_score", "reference_min_score"):
         value = getattr(args, name)
         if value is not None and not np.isfinite(value):
             raise ValueError(f"--{name.replace('_', '-')} must be finite, got {value}")
+
+
+def check_one_environment(variant, checkpoint_dir):
+    """A pool cut into episodes must hold one environment's steps in order; vectorized and
+    remote samplers interleave several environments' rows."""
+    sampler = variant["sampler_params"]
+    if sampler["class_name"] != "SimpleSampler":
+        from softlearning_tf2.datasets.minari_datasets import DatasetError
+
+        raise DatasetError(f"{checkpoint_dir}'s run collected with {sampler['class_name']}, "
+                           f"whose pool interleaves several environments' steps: --replay "
+                           f"needs a SimpleSampler run")
 
 
 def _policy_returns(checkpoint, episodes, seed, deterministic, progress):
@@ -121,6 +133,7 @@ def _main(argv):
             if transitions is None:
                 raise DatasetError(f"{args.checkpoint_dir}'s run left the replay pool out of "
                                    f"its checkpoints (checkpoint_replay_pool false)")
+            check_one_environment(checkpoint.variant, args.checkpoint_dir)
             buffers, returns = episodes_of_transitions(
                 transitions, environment.raw.observation_space.dtype,
                 environment.to_environment_actions)
@@ -139,8 +152,6 @@ def _main(argv):
             _, _, expert_returns = _policy_returns(expert, args.reference_episodes,
                                                    args.seed + 2, args.deterministic, progress)
             reference_max = float(np.mean(expert_returns))
-        elif reference_max is None:
-            reference_max = float(np.mean(returns))
         write_dataset(args.dataset_id, buffers, environment.raw, reference_min, reference_max,
                       f"{checkpoint.algorithm} (timestep {checkpoint.timestep})",
                       f"{kind} of {checkpoint.algorithm} on "

@@ -148,6 +148,14 @@ def test_SAC_N_target_is_the_minimum_over_all_N_target_critics(algorithm_class):
         next_Q - start["alpha"] * next_log_probs)
     np.testing.assert_allclose(diagnostics["Q_target-mean"], target.mean(), rtol=1e-4)
     assert len(algorithm.Qs) == 5
+    # The policy's estimate: the minimum over all N critics after their step (SAC's Eq. 7).
+    actions, log_probs = numpy_policy_sample(start["policy"], batch["observations"],
+                                             start["noise"])
+    Q_min = np.min([mlp_forward(Q.get_weights(), [batch["observations"], actions])[:, 0]
+                    for Q in algorithm.Qs], axis=0)
+    np.testing.assert_allclose(diagnostics["policy_loss"],
+                               np.mean(start["alpha"] * log_probs - Q_min), rtol=1e-4,
+                               atol=1e-5)
 
 
 def test_one_critic_is_refused():

@@ -42,14 +42,16 @@ def make_sac(seed=0, algorithm_class=SAC, pool_class=SimpleReplayPool,
                            initial_exploration_policy=exploration, **config)
 
 
-def fixed_batch(batch_size=32, seed=1, terminals=None):
+def fixed_batch(batch_size=32, seed=1, terminals=None, observation_size=3, action_size=1):
+    """A batch of Pendulum's shapes (or others: MultiGoal's are 2 and 2)."""
     rng = np.random.default_rng(seed)
     batch = {
-        "observations": rng.normal(size=(batch_size, 3)).astype(np.float32),
-        "actions": rng.uniform(-1, 1, size=(batch_size, 1)).astype(np.float32),
+        "observations": rng.normal(size=(batch_size, observation_size)).astype(np.float32),
+        "actions": rng.uniform(-1, 1, size=(batch_size, action_size)).astype(np.float32),
         "rewards": rng.normal(size=batch_size).astype(np.float32),
         "terminals": (rng.uniform(size=batch_size) < 0.3).astype(np.float32),
-        "next_observations": rng.normal(size=(batch_size, 3)).astype(np.float32),
+        "next_observations": rng.normal(size=(batch_size, observation_size)).astype(
+            np.float32),
     }
     if terminals is not None:
         batch["terminals"] = np.asarray(terminals, np.float32)

@@ -81,6 +81,28 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(pendulum_dataset, tmp_p
         straight.diagnostics[-1]["evaluation/episode-reward-mean"])
 
 
+def test_a_rewritten_dataset_is_refused_on_restore(pendulum_dataset, tmp_path):
+    import shutil
+
+    from softlearning_tf2.checkpoints import CheckpointError
+    from softlearning_tf2.datasets.minari_datasets import dataset_root
+
+    experiment = offline_experiment("BC")
+    assert experiment.variant["dataset_params"]["root"] == dataset_root()  # fixed at build
+    experiment.train(1)
+    experiment.save(str(tmp_path / "checkpoint_000000"))
+    Experiment.load(str(tmp_path / "checkpoint_000000"))  # the same data: restores
+    shutil.rmtree(os.path.join(dataset_root(), DATASET))
+    raw = gymnasium.make("Pendulum-v1")
+    rng = np.random.default_rng(1)  # other data under the same id
+    buffers, _ = record_episodes(
+        raw, lambda observation: rng.uniform(-2, 2, 1).astype(np.float32), 3, seed=1)
+    write_dataset(DATASET, buffers, raw, *REFERENCES, "random", "test")
+    with pytest.raises(CheckpointError, match="trained on dataset test/pendulum/random-v0 "
+                                              "\\(600 transitions.*rewritten"):
+        Experiment.load(str(tmp_path / "checkpoint_000000"))
+
+
 def test_behaviour_cloning_has_no_Q_functions(pendulum_dataset):
     experiment = offline_experiment("BC")
     assert "Q_params" not in experiment.variant

@@ -40,14 +40,17 @@ def run(capsys, *args):
 def test_policy_episodes_with_reference_scores(trained, minari_root, capsys):
     experiment, checkpoint = trained
     code, out, err = run(capsys, checkpoint, "--dataset-id", "test/pendulum/expert-v0",
-                         "--episodes", "2", "--deterministic", "--reference-episodes", "2")
+                         "--episodes", "2", "--deterministic", "--reference-episodes", "2",
+                         "--expert", checkpoint)
     assert code == 0, err
     dataset = load_dataset("test/pendulum/expert-v0")
     episodes = list(dataset.iterate_episodes())
     assert [len(episode.rewards) for episode in episodes] == [200, 200]
     reference_min, reference_max = reference_scores(dataset)
-    # Without --expert, the recorded episodes' own mean return is the expert's.
-    np.testing.assert_allclose(reference_max, np.mean([e.rewards.sum() for e in episodes]))
+    # The expert (this checkpoint) over 2 episodes of its own, seeded apart from the data's:
+    # a deterministic policy, so returns of the same order as the recorded ones.
+    recorded = np.mean([episode.rewards.sum() for episode in episodes])
+    assert np.isfinite(reference_max) and abs(reference_max - recorded) < 0.5 * abs(recorded)
     assert np.isfinite(reference_min) and reference_min != reference_max
     # The deterministic policy's actions, in the environment's bounds (batches of one in both:
     # the same graph, but another process state; a few ulps).
@@ -68,6 +71,11 @@ def test_the_replay_pool_comes_back_as_the_same_transitions(trained, minari_root
     data = OfflineData("test/pendulum/replay-v0", experiment.training_environment)
     pool = experiment.pool.last_n_batch(experiment.pool.size)
     assert data.size == experiment.pool.size == 300
+    # One whole 200-step episode (truncated by the time limit) and the 100 steps of the next.
+    episodes = list(load_dataset("test/pendulum/replay-v0").iterate_episodes())
+    assert [len(episode.rewards) for episode in episodes] == [200, 100]
+    assert [bool(episode.truncations[-1]) for episode in episodes] == [True, True]
+    assert not any(episode.terminations.any() for episode in episodes)
     assert (data.reference_min, data.reference_max) == (-1500.0, -150.0)
     for name in ("observations", "next_observations", "rewards", "terminals"):
         np.testing.assert_array_equal(data.transitions[name], pool[name], err_msg=name)
@@ -77,7 +85,9 @@ def test_the_replay_pool_comes_back_as_the_same_transitions(trained, minari_root
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (["--replay"], "--replay needs --expert CHECKPOINT or --reference-max-score"),
+    (["--replay"], "needs --expert CHECKPOINT (the checkpoint itself for an expert dataset) "
+                   "or --reference-max-score"),
+    (["--episodes", "1"], "needs --expert CHECKPOINT"),
     (["--reference-max-score", "nan"], "--reference-max-score must be finite"),
     (["--expert", "CHECKPOINT", "--reference-max-score", "1"], "not both"),
 ])
@@ -93,14 +103,24 @@ def test_an_existing_dataset_is_refused_before_anything_is_recorded(trained, min
                                                                     capsys):
     _, checkpoint = trained
     assert run(capsys, checkpoint, "--dataset-id", "test/pendulum/a-v0", "--episodes", "1",
-               "--reference-episodes", "1")[0] == 0
+               "--reference-episodes", "1", "--reference-max-score", "-100")[0] == 0
     before = load_dataset("test/pendulum/a-v0").total_steps
     code, out, err = run(capsys, checkpoint, "--dataset-id", "test/pendulum/a-v0",
-                         "--episodes", "3")
+                         "--episodes", "3", "--reference-max-score", "-100")
     assert code == 2 and "exists already" in err and "recording" not in out
     assert load_dataset("test/pendulum/a-v0").total_steps == before
 
 
 def test_a_missing_checkpoint_is_one_line(minari_root, capsys, tmp_path):
-    code, _, err = run(capsys, tmp_path / "nope", "--dataset-id", "test/x-v0")
+    code, _, err = run(capsys, tmp_path / "nope", "--dataset-id", "test/x-v0",
+                       "--reference-max-score", "0")
     assert code == 2 and "no such directory" in err
+
+
+def test_a_pool_of_several_environments_is_refused_for_replay():
+    from softlearning_tf2.datasets.minari_datasets import DatasetError
+
+    variant = {"sampler_params": {"class_name": "VectorSampler", "config": {"num_envs": 4}}}
+    with pytest.raises(DatasetError, match="interleaves several environments"):
+        make_dataset.check_one_environment(variant, "run/checkpoint_000003")
+    make_dataset.check_one_environment({"sampler_params": {"class_name": "SimpleSampler"}}, "x")
