@@ -10,6 +10,19 @@ from softlearning_tf2.models.utils import validate_observation_params
 from softlearning_tf2.replay_pools.utils import validate_replay_pool_params
 
 
+def check_initialization(path):
+    """``--initialize-from``: an absolute checkpoint path whose files verify (ValueError, one
+    line, if not), checked before any trial starts."""
+    import os
+
+    from softlearning_tf2.checkpoints import Checkpoint, CheckpointError
+
+    try:
+        return Checkpoint.read(os.path.abspath(os.path.expanduser(path)), for_acting=True).path
+    except CheckpointError as error:
+        raise ValueError(f"--initialize-from: {error}") from None
+
+
 def get_variant_spec(args, **extra_run_params):
     """The variant spec of an experiment from the parsed CLI arguments.
 
@@ -29,6 +42,8 @@ def get_variant_spec(args, **extra_run_params):
     variant["run_params"].update(extra_run_params)
     if args.checkpoint_replay_pool is not None:
         variant["run_params"]["checkpoint_replay_pool"] = args.checkpoint_replay_pool
+    if getattr(args, "initialize_from", None) is not None:
+        variant["run_params"]["initialize_from"] = check_initialization(args.initialize_from)
     variant = apply_overrides(variant, args.overrides)
     validate_variant_spec(variant)
     validate_observation_params(variant)

@@ -24,6 +24,10 @@ def get_parser(algorithms=("SAC",), default_domain="Pendulum", prog="softlearnin
                         help="train offline from this Minari dataset (a local id, e.g. "
                              "softlearning/hopper/medium-v0; softlearning make_dataset writes "
                              "them): no environment steps, 5000 updates an epoch")
+    parser.add_argument("--initialize-from", default=None, metavar="CHECKPOINT",
+                        help="start the networks and temperature from this checkpoint (an "
+                             "offline run's, to fine-tune it online); optimizers, pool and "
+                             "counters start fresh, and the networks must be the same sizes")
     parser.add_argument("--exp-name", default=None,
                         help="experiment name (default: the algorithm's name)")
     parser.add_argument("--num-samples", type=positive_int, default=1,

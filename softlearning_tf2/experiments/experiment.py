@@ -19,6 +19,7 @@ tf = import_tensorflow()  # before anything else imports it: quietly, unless ver
 from softlearning_tf2.algorithms.utils import get_algorithm_from_variant  # noqa: E402
 from softlearning_tf2.checkpoints import (  # noqa: E402
     Checkpoint, CheckpointError, newest_readable, to_arrays, write_checkpoint)
+from softlearning_tf2.checkpoints.arrays import assign_arrays  # noqa: E402
 from softlearning_tf2.checkpoints.files import CHECKPOINT_PREFIX  # noqa: E402
 from softlearning_tf2.datasets.minari_datasets import (  # noqa: E402
     DatasetError, dataset_root, normalized_score)
@@ -100,6 +101,9 @@ class Experiment:
             initial_exploration_policy=self.initial_exploration_policy, pool=self.pool,
             sampler=self.sampler, diagnostics_seed=component_seed(seed, "diagnostics"),
             **offline, **self.networks)
+        initialize_from = variant["run_params"].get("initialize_from")
+        if initialize_from is not None:
+            self.initialize_from(initialize_from)
         # Checkpoints after the first hold only the transitions added since the previous one,
         # when they are its siblings (checkpoint_* directories of one trial directory).
         self._last_checkpoint_dir = None
@@ -160,6 +164,26 @@ class Experiment:
                                                         seed=component_seed(seed, "V"),
                                                         encoding=encoding)
         return networks
+
+    def initialize_from(self, checkpoint_dir):
+        """Starts this run's networks (the policy, the Q functions and their targets, by name)
+        and its temperature from ``checkpoint_dir``'s, for fine-tuning: an offline run's
+        weights trained on online (arXiv:2006.04779 and 2110.01548 report that kind of run).
+        Optimizers, pool, counters and noise streams stay as built. Networks the checkpoint
+        does not have (behaviour cloning's Q functions) start as built too; returns the names
+        of those it started. No policy in the checkpoint, or networks of other shapes, is a
+        CheckpointError naming it."""
+        checkpoint = Checkpoint.read(checkpoint_dir, for_acting=True)
+        models, _, variables = self.algorithm.checkpointables()
+        present = {name: model for name, model in models.items()
+                   if any(key.startswith(f"models/{name}/") for key in checkpoint.arrays)}
+        if "policy" not in present:
+            raise CheckpointError(f"{checkpoint.path} ({checkpoint.algorithm}) has no policy "
+                                  f"to start this run's from")
+        temperature = {name: variable for name, variable in variables.items()
+                       if name == "log_alpha" and f"variables/{name}" in checkpoint.arrays}
+        assign_arrays(checkpoint.arrays, present, {}, temperature, checkpoint.path)
+        return sorted([*present, *temperature])
 
     # -- Training ------------------------------------------------------------------------------
     def train_epoch(self):

@@ -486,6 +486,9 @@ def get_variant(algorithm, universe, domain, task, seed, trial_cpus=1,
             "checkpoint_frequency": int(checkpoint_frequency),
             "checkpoint_at_end": True,
             "checkpoint_replay_pool": True,
+            # A checkpoint whose networks (and temperature) start this run: an offline run's,
+            # to fine-tune online. Optimizers, pool and counters start fresh.
+            "initialize_from": None,
             # One thread per op, as many ops at once as the trial has CPUs (the twin Q
             # functions run side by side); from pixels the convolutions dominate and take the
             # CPUs within each op instead. Measured in benchmarks/README.md.

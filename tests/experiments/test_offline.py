@@ -164,3 +164,45 @@ def test_cli_refuses_a_bad_dataset_in_one_line(pendulum_dataset, run_cli, tmp_pa
     import re
     assert re.search(message, lines[0]), lines[0]
     assert not (tmp_path / "runs").exists()
+
+
+def test_an_online_run_starts_from_an_offline_checkpoint(pendulum_dataset, tmp_path):
+    offline = offline_experiment("CQL")
+    offline.train(1)
+    offline.save(str(tmp_path / "offline"))
+    online = Experiment.from_defaults(
+        "SAC", "Pendulum", seed=1, n_epochs=1, epoch_length=50, n_initial_exploration_steps=0,
+        min_pool_size=32, batch_size=32, final_eval_n_episodes=1,
+        overrides={**SMALL_NETWORKS, "run_params.initialize_from": str(tmp_path / "offline")})
+    for name in ("policy", "Q_0", "Q_1", "Q_target_0", "Q_target_1"):
+        for mine, theirs in zip(online.algorithm.checkpointables()[0][name].get_weights(),
+                                offline.algorithm.checkpointables()[0][name].get_weights()):
+            np.testing.assert_array_equal(mine, theirs, err_msg=name)
+    assert online.algorithm.num_train_steps == 0 and online.pool.size == 0
+    np.testing.assert_array_equal(online.algorithm._temperature.log_alpha.numpy(),
+                                  offline.algorithm._temperature.log_alpha.numpy())
+    assert all(variable.numpy().max() == 0  # fresh Adam moments
+               for variable in online.algorithm.checkpointables()[1]["Q_0"].variables[2:])
+    online.train()  # and it trains online from there
+    assert online.algorithm.num_train_steps > 0
+
+
+def test_initializing_from_networks_of_other_shapes_names_the_problem(pendulum_dataset,
+                                                                      tmp_path):
+    from softlearning_tf2.checkpoints import CheckpointError
+
+    offline = offline_experiment("BC")
+    offline.save(str(tmp_path / "bc"))
+    # BC's policy fits; its missing Q functions start fresh.
+    Experiment.from_defaults("SAC", "Pendulum", overrides={
+        **SMALL_NETWORKS, "run_params.initialize_from": str(tmp_path / "bc")})
+    with pytest.raises(CheckpointError, match="does not fit the variant's networks"):
+        Experiment.from_defaults("SAC", "Pendulum", overrides={  # 256 x 256: other shapes
+            "run_params.initialize_from": str(tmp_path / "bc")})
+
+
+def test_cli_refuses_an_unreadable_initialization_in_one_line(run_cli, tmp_path):
+    code, out, err = run_cli("run_example_local", "examples.development", "--algorithm", "SAC",
+                             "--initialize-from", str(tmp_path / "nope"), "--local-dir",
+                             str(tmp_path / "runs"))
+    assert code == 2 and "--initialize-from:" in err and "no such directory" in err
