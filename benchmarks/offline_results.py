@@ -51,13 +51,16 @@ DATASETS = (
     # at 20k steps (a third of its best, 8,400 at 100k), checkpoint_000003.
     Dataset("softlearning/halfcheetah/medium-v0", CROSSQ_HALFCHEETAH, "checkpoint_000003",
             "checkpoint_000019", "policy",
-            "100 episodes of CrossQ's stochastic policy at 20k steps"),
+            "100 episodes of CrossQ's stochastic policy at 20k steps (100k transitions, "
+            "reward 2.85 per step)"),
     Dataset("softlearning/halfcheetah/medium-replay-v0", CROSSQ_HALFCHEETAH,
             "checkpoint_000003", "checkpoint_000019", "replay",
-            "CrossQ's replay pool up to 20k steps (10k of them the uniform warm-up)"),
+            "CrossQ's replay pool up to 20k steps (10k of them the uniform warm-up; "
+            "reward 0.456 per step, so R / (1 - 0.99) = 45.6)"),
     Dataset("softlearning/halfcheetah/expert-v0", CROSSQ_HALFCHEETAH, "checkpoint_000019",
             "checkpoint_000019", "policy",
-            "100 episodes of CrossQ's stochastic policy at 100k steps"),
+            "100 episodes of CrossQ's stochastic policy at 100k steps (100k transitions, "
+            "reward 7.96 per step)"),
 )
 
 
@@ -154,13 +157,15 @@ def collect(row):
             for result in progress_of(directory):
                 lines.append([seed, int(float(result["timestep"])),
                               float(result["evaluation/episode-reward-mean"]),
-                              float(result["evaluation/normalized-score-mean"])])
+                              float(result["evaluation/normalized-score-mean"]),
+                              result.get("algorithm/Q_target-mean", "")])
     if not lines:
         return
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, f"{row.name}.csv"), "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["seed", "updates", "evaluation_return", "normalized_score"])
+        writer.writerow(["seed", "updates", "evaluation_return", "normalized_score",
+                         "Q_target_mean"])
         writer.writerows(lines)
 
 
@@ -173,7 +178,7 @@ def read_curve(row):
         for line in csv.DictReader(file):
             curves.setdefault(int(line["seed"]), []).append(
                 (int(line["updates"]), float(line["normalized_score"]),
-                 float(line["evaluation_return"])))
+                 float(line["evaluation_return"]), line["Q_target_mean"]))
     return curves
 
 
@@ -202,8 +207,12 @@ def page_text():
              "'D4RL Benchmarks', Gym-MuJoCo) on D4RL's v2 dataset of the same task and kind, "
              "after CORL's own budgets (1M updates for CQL, 3M for EDAC); the datasets "
              "differ, so compare orderings, not numbers.", "",
+             "The Q column is the critics' target in the last update, against a dataset whose "
+             "rewards average R per step (R / (1 - discount) is the scale a critic that does "
+             "not over-estimate stays near): offline SAC's grows where the data gives it "
+             "nothing to correct it.", "",
              "| dataset | algorithm | updates | seeds | normalized score (IQM) | return | "
-             "CORL (D4RL) |", "|---|---|---|---|---|---|---|"]
+             "Q target (last update) | CORL (D4RL) |", "|---|---|---|---|---|---|---|---|"]
     for row in ROWS:
         curves = read_curve(row)
         final = [curve[-1] for curve in curves.values()
@@ -214,11 +223,12 @@ def page_text():
         if final:
             score = f"{interquartile_mean([value[1] for value in final]):.1f}"
             returns = ", ".join(f"{value[2]:,.0f}" for value in final)
+            Q_targets = ", ".join(f"{float(value[3]):.1f}" for value in final if value[3])
             seeds = f"{len(final)} of {len(row.seeds)}"
         else:
-            score, returns, seeds = "", "", f"0 of {len(row.seeds)}"
+            score, returns, Q_targets, seeds = "", "", "", f"0 of {len(row.seeds)}"
         lines.append(f"| {row.dataset_id} | {row.algorithm} | {row.epochs * 5000:,} | {seeds} "
-                     f"| {score} | {returns} | {reference} |")
+                     f"| {score} | {returns} | {Q_targets} | {reference} |")
     lines += ["", "Datasets (`python -m benchmarks.offline_results datasets`):", ""]
     lines += [f"- `{dataset.dataset_id}`: {dataset.note}; reference scores from a random "
               f"policy and the {dataset.expert_checkpoint} policy (10 episodes each)."

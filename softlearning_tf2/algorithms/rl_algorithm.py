@@ -162,7 +162,9 @@ class RLAlgorithm:
     def training_state(self):
         """Plain data (JSON-able) that, with ``checkpointables``, determines the rest of the run."""
         data = {"epoch": self._epoch}
-        if not self._offline:
+        if self._offline:  # offline, the timestep is the update count (for what reads it)
+            data["updates"] = self.num_train_steps
+        else:
             data["sampler"] = self._sampler.state_dict()
         if hasattr(self._initial_exploration_policy, "state_dict"):
             data["initial_exploration_policy"] = self._initial_exploration_policy.state_dict()

@@ -97,7 +97,10 @@ class Checkpoint:
 
     @property
     def timestep(self):
-        return self.training_state.get("sampler", {}).get("total_samples")
+        """Environment steps taken; offline (no sampler), the gradient updates."""
+        if "sampler" not in self.training_state:
+            return self.training_state.get("updates")
+        return self.training_state["sampler"].get("total_samples")
 
     @property
     def epoch(self):

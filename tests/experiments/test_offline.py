@@ -57,6 +57,8 @@ def test_trains_from_the_dataset_with_no_sampler(pendulum_dataset, tmp_path):
     assert not any(key.startswith("training/") for key in last)
     experiment.save(str(tmp_path / "checkpoint_000000"))
     assert not os.path.exists(tmp_path / "checkpoint_000000" / "replay_pool_chunk.npz")
+    from softlearning_tf2.checkpoints import Checkpoint
+    assert Checkpoint.read(str(tmp_path / "checkpoint_000000")).timestep == 80  # updates
 
 
 @pytest.mark.parametrize("algorithm, config", [
