@@ -373,8 +373,9 @@ def _run_launch(row, name, seeds, committed, runs_directory, results_directory):
         return 130
     if code != 0:
         print(f"results_page: {name} exited with {code}; next launch", flush=True)
-    elif row.seed_by_seed:
-        # A finished seed is in the committed CSV at once: the next machine may not have it.
+    else:
+        # A finished launch (a row, or one seed of it) is in the committed CSV at once: the
+        # next machine may not have its runs.
         collect([row], runs_directory, results_directory)
     return code
 

@@ -475,3 +475,33 @@ def test_the_iqm_is_numpy_s_middle_half_of_returns_over_published_sac(tmp_path):
     assert frontier_table.plot_iqm(results).endswith("iqm.png")
     assert frontier_table.plot_tasks(results) == [
         os.path.join(results, "frontier", f"{task}-v5.png") for task in droq]
+
+
+@pytest.mark.parametrize("seed_by_seed", [False, True])
+def test_every_finished_launch_is_collected_at_once(tmp_path, monkeypatch, seed_by_seed):
+    # A row that runs its seeds side by side lands in its CSV when the launch ends, as a
+    # seed-by-seed row's seed does: the next machine may not have the runs.
+    row = Row("SAC", "Hopper-v5", 3000, "tianshou", (3000,), label="collect-check",
+              seed_by_seed=seed_by_seed)
+    collected, launched = [], []
+
+    class FinishedProcess:
+        def wait(self):
+            return 0
+
+    original = results_page.subprocess.Popen
+
+    def popen(arguments, *options, **keywords):  # only the runner's launch is faked
+        if list(arguments)[:1] != ["softlearning"]:
+            return original(arguments, *options, **keywords)
+        launched.append(arguments)
+        return FinishedProcess()
+
+    monkeypatch.setattr(results_page.subprocess, "Popen", popen)
+    monkeypatch.setattr(results_page, "collect",
+                        lambda rows, *directories: collected.append([r.name for r in rows]))
+    monkeypatch.setattr(results_page, "log_sitting", lambda *arguments: None)
+    name, seeds = row.launches()[0]
+    code = results_page._run_launch(row, name, seeds, {}, str(tmp_path / "runs"),
+                                    str(tmp_path / "results"))
+    assert code == 0 and len(launched) == 1 and collected == [[row.name]]
