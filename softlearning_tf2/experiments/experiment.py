@@ -101,9 +101,9 @@ class Experiment:
             initial_exploration_policy=self.initial_exploration_policy, pool=self.pool,
             sampler=self.sampler, diagnostics_seed=component_seed(seed, "diagnostics"),
             **offline, **self.networks)
-        initialize_from = variant["run_params"].get("initialize_from")
-        if initialize_from is not None:
-            self.initialize_from(initialize_from)
+        # Read at the first epoch, not here: a restored run has its own weights already, and
+        # the checkpoint it started from may be gone by then.
+        self.pending_initialization = variant["run_params"].get("initialize_from")
         # Checkpoints after the first hold only the transitions added since the previous one,
         # when they are its siblings (checkpoint_* directories of one trial directory).
         self._last_checkpoint_dir = None
@@ -188,7 +188,12 @@ class Experiment:
     # -- Training ------------------------------------------------------------------------------
     def train_epoch(self):
         """Trains one epoch (``epoch_length`` environment steps and their updates, then the
-        evaluation) and returns its diagnostics, with ``done`` once ``n_epochs`` are done."""
+        evaluation) and returns its diagnostics, with ``done`` once ``n_epochs`` are done.
+        The first epoch of a run that was not restored starts its networks from the variant's
+        ``run_params.initialize_from``, if any."""
+        if self.pending_initialization is not None:
+            self.initialize_from(self.pending_initialization)
+            self.pending_initialization = None
         diagnostics = self.algorithm.train_epoch()
         data = self.offline_data
         if data is not None and data.has_reference_scores:
@@ -308,6 +313,7 @@ class Experiment:
             except DatasetError as error:
                 raise CheckpointError(f"{checkpoint.path}: {error}") from None
         checkpoint.assign_to(*self.algorithm.checkpointables())
+        self.pending_initialization = None  # the run's own weights, not its starting point
         data = checkpoint.training_state
         self.algorithm.load_training_state(data)
         pool_state = data["replay_pool"]

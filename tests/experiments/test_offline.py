@@ -172,21 +172,48 @@ def test_an_online_run_starts_from_an_offline_checkpoint(pendulum_dataset, tmp_p
     offline = offline_experiment("CQL")
     offline.train(1)
     offline.save(str(tmp_path / "offline"))
+    # Two epochs of 50 steps, the first with no update (the pool holds 50 < 60 transitions):
+    # after it the networks are the checkpoint's, as they started the epoch.
     online = Experiment.from_defaults(
-        "SAC", "Pendulum", seed=1, n_epochs=1, epoch_length=50, n_initial_exploration_steps=0,
-        min_pool_size=32, batch_size=32, final_eval_n_episodes=1,
+        "SAC", "Pendulum", seed=1, n_epochs=2, epoch_length=50, n_initial_exploration_steps=0,
+        min_pool_size=60, batch_size=32, final_eval_n_episodes=1,
         overrides={**SMALL_NETWORKS, "run_params.initialize_from": str(tmp_path / "offline")})
+    assert online.pending_initialization == str(tmp_path / "offline")
+    online.train(1)
+    assert online.pending_initialization is None
     for name in ("policy", "Q_0", "Q_1", "Q_target_0", "Q_target_1"):
         for mine, theirs in zip(online.algorithm.checkpointables()[0][name].get_weights(),
                                 offline.algorithm.checkpointables()[0][name].get_weights()):
             np.testing.assert_array_equal(mine, theirs, err_msg=name)
-    assert online.algorithm.num_train_steps == 0 and online.pool.size == 0
+    assert online.algorithm.num_train_steps == 0 and online.pool.size == 50
     np.testing.assert_array_equal(online.algorithm._temperature.log_alpha.numpy(),
                                   offline.algorithm._temperature.log_alpha.numpy())
     assert all(variable.numpy().max() == 0  # fresh Adam moments
                for variable in online.algorithm.checkpointables()[1]["Q_0"].variables[2:])
     online.train()  # and it trains online from there
     assert online.algorithm.num_train_steps > 0
+
+
+def test_a_restored_run_keeps_its_own_weights_not_its_starting_point(pendulum_dataset,
+                                                                     tmp_path):
+    import shutil
+
+    offline = offline_experiment("BC")
+    offline.save(str(tmp_path / "bc"))
+    online = Experiment.from_defaults(
+        "SAC", "Pendulum", seed=1, n_epochs=2, epoch_length=50, n_initial_exploration_steps=0,
+        min_pool_size=32, batch_size=32, final_eval_n_episodes=1,
+        overrides={**SMALL_NETWORKS, "run_params.initialize_from": str(tmp_path / "bc")})
+    online.train(1)
+    online.save(str(tmp_path / "online"))
+    saved = online.policy.get_weights()
+    shutil.rmtree(tmp_path / "bc")  # the starting point is gone: a restore does not need it
+    restored = Experiment.load(str(tmp_path / "online"))
+    assert restored.pending_initialization is None
+    for mine, theirs in zip(restored.policy.get_weights(), saved):
+        np.testing.assert_array_equal(mine, theirs)
+    restored.train()
+    assert restored.algorithm.done
 
 
 def test_initializing_from_networks_of_other_shapes_names_the_problem(pendulum_dataset,
@@ -196,11 +223,11 @@ def test_initializing_from_networks_of_other_shapes_names_the_problem(pendulum_d
     offline = offline_experiment("BC")
     offline.save(str(tmp_path / "bc"))
     # BC's policy fits; its missing Q functions start fresh.
-    Experiment.from_defaults("SAC", "Pendulum", overrides={
-        **SMALL_NETWORKS, "run_params.initialize_from": str(tmp_path / "bc")})
+    fits = Experiment.from_defaults("SAC", "Pendulum", overrides=SMALL_NETWORKS)
+    assert fits.initialize_from(str(tmp_path / "bc")) == ["policy"]
     with pytest.raises(CheckpointError, match="does not fit the variant's networks"):
-        Experiment.from_defaults("SAC", "Pendulum", overrides={  # 256 x 256: other shapes
-            "run_params.initialize_from": str(tmp_path / "bc")})
+        Experiment.from_defaults("SAC", "Pendulum").initialize_from(  # 256 x 256: other shapes
+            str(tmp_path / "bc"))
 
 
 def test_cli_refuses_an_unreadable_initialization_in_one_line(run_cli, tmp_path):
