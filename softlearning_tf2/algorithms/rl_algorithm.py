@@ -245,16 +245,15 @@ class RLAlgorithm:
             def batch_at(index):
                 return tf.nest.map_structure(lambda value: value[index], batches)
 
-            diagnostics = counted_step(batch_at(0))
-            for index in tf.range(1, tf.shape(batches["rewards"])[0]):
-                diagnostics = counted_step(batch_at(index))
-            return checked(diagnostics)
+            return checked(repeated(lambda index: counted_step(batch_at(index)),
+                                    tf.shape(batches["rewards"])[0]))
 
         signature = self._batch_signature()
         stacked_signature = tf.nest.map_structure(
             lambda spec: tf.TensorSpec([None, *spec.shape], spec.dtype), signature)
-        return (tf.function(update, input_signature=[signature]),
-                tf.function(fused_update, input_signature=[stacked_signature]))
+        return (tf.function(update, input_signature=[signature], autograph=False),
+                tf.function(fused_update, input_signature=[stacked_signature],
+                            autograph=False))
 
     @property
     def _update(self):
@@ -426,11 +425,8 @@ class RLAlgorithm:
                         return self._counted_step(
                             _unknown_batch_size(pool.sample_batch(self._batch_size)))
 
-                    diagnostics = update()
-                    if self._n_train_repeat > 1:
-                        for _ in tf.range(1, self._n_train_repeat):
-                            diagnostics = update()
-                    outputs["diagnostics"] = self._checked(diagnostics)
+                    outputs["diagnostics"] = self._checked(
+                        repeated(lambda _: update(), self._n_train_repeat))
                 if act:  # a path in progress: its transition was just stored
                     next_observations = _unknown_batch_size(
                         transition["next_observations"][None])
@@ -439,7 +435,7 @@ class RLAlgorithm:
 
             signature = ([tf.TensorSpec([sum(sizes)], tf.float32)] if store else [])
             self._step_functions[key] = tf.function(
-                step, input_signature=signature).get_concrete_function()
+                step, input_signature=signature, autograph=False).get_concrete_function()
         return self._step_functions[key]
 
     def train_epoch(self):
@@ -491,6 +487,22 @@ class RLAlgorithm:
             diagnostics.update(_prefixed(
                 "policy", self._policy.get_diagnostics(observations, generator)))
         return diagnostics
+
+
+def repeated(step, times):
+    """``step(0)``, then ``step(1)`` ... ``step(times - 1)`` in one graph loop (not unrolled:
+    the graph's size does not grow with ``times``, a Python int or a scalar tensor >= 1), each
+    after the previous one's variable updates; the last one's outputs. The compiled updates
+    are traced without autograph, so their loops are written as loops of the graph."""
+    first = step(tf.constant(0))
+    if isinstance(times, int) and times == 1:  # one step: no loop in the graph
+        return first
+
+    def body(index, _):
+        return index + 1, step(index)
+
+    _, outputs = tf.while_loop(lambda index, _: index < times, body, (tf.constant(1), first))
+    return outputs
 
 
 def _unknown_batch_size(values):

@@ -127,8 +127,13 @@ class SoftQAlgorithm(RLAlgorithm):
         models, targets = zip(*self._target_pairs)
         if self._target_update_interval == 1:  # every update: no conditional in the graph
             update_target_models(models, targets, self._tau)
-        elif self._update_count % self._target_update_interval == 0:
-            update_target_models(models, targets, self._tau)
+        else:
+            def update():
+                update_target_models(models, targets, self._tau)
+                return tf.constant(True)
+
+            tf.cond(self._update_count % self._target_update_interval == 0, update,
+                    lambda: tf.constant(False))
 
     def _bellman_target(self, batch, next_values):
         """reward_scale * r + discount * (1 - terminal) * V(s'), held constant.

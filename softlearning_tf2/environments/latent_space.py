@@ -50,7 +50,8 @@ class LevelBelow:
         self._act = tf.function(
             self.policy.actions_from_noise,
             input_signature=[self.policy.observation_spec,
-                             tf.TensorSpec([None, self.policy.action_size], tf.float32)])
+                             tf.TensorSpec([None, self.policy.action_size], tf.float32)],
+            autograph=False)
 
     def action(self, observation, latent):
         """Level one's action in [-1, 1]^d for one observation and one latent."""

@@ -89,9 +89,10 @@ class BasePolicy:
         self.observation_spec = observation_signature(self.observation_size,
                                                       self.observation_layout)
         signature = [self.observation_spec]
-        self._compiled_actions = tf.function(self.actions, input_signature=signature)
+        self._compiled_actions = tf.function(self.actions, input_signature=signature,
+                                             autograph=False)
         self._compiled_deterministic_actions = tf.function(
-            self.deterministic_actions, input_signature=signature)
+            self.deterministic_actions, input_signature=signature, autograph=False)
         self._acting_graphs = {}
 
     def draw_noise(self, generator, batch_size):

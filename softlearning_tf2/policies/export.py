@@ -96,7 +96,7 @@ class _ExportedModule(tf.Module):
                                          name="noise_counter")
         self.noise_seeded = tf.Variable(False, trainable=False, name="noise_seeded")
         self.seed_noise = tf.function(self._seed_noise, input_signature=[
-            tf.TensorSpec([], tf.int64, name="seed")])
+            tf.TensorSpec([], tf.int64, name="seed")], autograph=False)
 
     @property
     def observation_spec(self):
@@ -129,12 +129,13 @@ class ExportedDiscretePolicy(_ExportedModule):
     def __init__(self, policy, action_start=0, name="softlearning_policy"):
         super().__init__(policy, name)
         self._start = int(action_start)
+        signature = [self.observation_spec]
         self.deterministic_actions = tf.function(self._deterministic_actions,
-                                                 input_signature=[self.observation_spec])
-        self.sample_actions = tf.function(self._sample_actions,
-                                          input_signature=[self.observation_spec])
-        self.probabilities = tf.function(self._probabilities,
-                                         input_signature=[self.observation_spec])
+                                                 input_signature=signature, autograph=False)
+        self.sample_actions = tf.function(self._sample_actions, input_signature=signature,
+                                          autograph=False)
+        self.probabilities = tf.function(self._probabilities, input_signature=signature,
+                                         autograph=False)
 
     def _to_environment(self, indices):
         return tf.cast(indices, tf.int64) + self._start
@@ -178,11 +179,13 @@ class ExportedPolicy(_ExportedModule):
         observations = self.observation_spec
         actions = tf.TensorSpec([None, policy.action_size], tf.float32, name="actions")
         self.deterministic_actions = tf.function(self._deterministic_actions,
-                                                 input_signature=[observations])
-        self.sample_actions = tf.function(self._sample_actions, input_signature=[observations])
+                                                 input_signature=[observations], autograph=False)
+        self.sample_actions = tf.function(self._sample_actions, input_signature=[observations],
+                                          autograph=False)
         self.has_log_prob = policy.has_log_prob
         if self.has_log_prob:
-            self.log_prob = tf.function(self._log_prob, input_signature=[observations, actions])
+            self.log_prob = tf.function(self._log_prob, input_signature=[observations, actions],
+                                        autograph=False)
 
     def _to_environment(self, actions):
         """ClipAction then RescaleAction, op for op as the adapter's wrappers do them."""

@@ -41,7 +41,7 @@ class TensorReplayPool(SimpleReplayPool):
         self._graph_pointer = tf.Variable(0, dtype=tf.int64, trainable=False)
         self._graph_size = tf.Variable(0, dtype=tf.int64, trainable=False)
         self._pending = None
-        self._write_one = tf.function(self.store)
+        self._write_one = tf.function(self.store, autograph=False)
 
     @property
     def nbytes(self):
