@@ -55,6 +55,10 @@ def tracked_search(tmp_path_factory, local_ray):
     database = root / "mlflow.db"
     previous = os.environ.get("WANDB_MODE")
     os.environ["WANDB_MODE"] = "offline"
+    # MLflow puts a SQLite store's artifacts in ./mlruns of the working directory: here, not
+    # in the checkout.
+    working_directory = os.getcwd()
+    os.chdir(root)
     try:
         code = console_scripts.main([
             "run_example_local", "examples.development", "--algorithm", "SAC",
@@ -64,12 +68,14 @@ def tracked_search(tmp_path_factory, local_ray):
             "--mlflow", f"sqlite:///{database}", "--wandb", "softlearning-tests",
             *TINY_FLAGS])
     finally:
+        os.chdir(working_directory)
         if previous is None:
             os.environ.pop("WANDB_MODE")
         else:
             os.environ["WANDB_MODE"] = previous
     assert code == 0
     [summary] = glob.glob(str(root / "runs" / "*" / "*" / "*" / "*" / "summary.json"))
+    assert glob.glob(str(root / "mlruns" / "*" / "*" / "artifacts" / "checkpoint_*"))
     return {"database": database, "summary": json.load(open(summary)),
             "experiment": os.path.dirname(summary)}
 
