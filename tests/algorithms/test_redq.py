@@ -46,7 +46,8 @@ def test_subset_draws_are_distinct_and_uniform_over_pairs():
     redq = make_redq(n_critics=6)  # 15 pairs
     draws = 3000
     counts = {pair: 0 for pair in itertools.combinations(range(6), 2)}
-    hundred_draws = tf.function(lambda: tf.stack([redq.draw_subset() for _ in range(100)]))
+    hundred_draws = tf.function(lambda: tf.stack([redq.draw_subset() for _ in range(100)]),
+                                autograph=False)
     for subset in np.concatenate([hundred_draws().numpy() for _ in range(draws // 100)]):
         assert subset.shape == (2,) and subset[0] != subset[1]
         assert 0 <= subset.min() and subset.max() < 6

@@ -105,7 +105,7 @@ class BimodalQ(keras.Model):
 def test_amortized_svgd_covers_both_modes():
     sql = make_sql(Qs=(BimodalQ(),), hidden=(32, 32), policy_lr=3e-3, kernel_n_particles=32)
     observations = tf.constant(np.random.default_rng(0).normal(size=(16, 3)), tf.float32)
-    update_sampler = tf.function(sql._update_sampler)
+    update_sampler = tf.function(sql._update_sampler, autograph=False)
     for _ in range(600):
         update_sampler(observations)
     actions = sql.policy.particles(observations[:4], 500).numpy().ravel()

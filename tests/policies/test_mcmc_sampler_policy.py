@@ -40,7 +40,7 @@ def test_histogram_matches_exp_Q(kernel, step_size):
     count = 20000
     observations = tf.zeros((count, 1))
     # Compiled, as SQL's update and acting call it (eagerly the chain's steps take 6x longer).
-    samples = tf.function(policy.actions_from_noise)(
+    samples = tf.function(policy.actions_from_noise, autograph=False)(
         observations, policy.draw_noise(tf.random.Generator.from_seed(1), count)).numpy()[:, 0]
     assert np.all(np.abs(samples) <= 1.0)
     edges = np.linspace(-1, 1, 17)
@@ -117,7 +117,8 @@ def test_summed_Q_functions_compose_their_targets():
     # 10,000 independent chains: the standard error of the mean is about 0.002 and that of
     # the standard deviation 0.0015, both well inside the 0.01 below.
     noise = summed.draw_noise(tf.random.Generator.from_seed(2), 10000)
-    samples = tf.function(summed.actions_from_noise)(tf.zeros((10000, 1)), noise).numpy()[:, 0]
+    samples = tf.function(summed.actions_from_noise, autograph=False)(
+        tf.zeros((10000, 1)), noise).numpy()[:, 0]
     # The tanh box trims a little of the Gaussian's tails: 0.01 of slack on both moments.
     assert abs(samples.mean() - 1 / 3) < 0.01
     assert abs(samples.std() - np.sqrt(1 / 24)) < 0.01
@@ -130,8 +131,8 @@ def test_summed_Q_functions_compose_their_targets():
         expected_std = np.sqrt(np.sum(density * grid ** 2) / np.sum(density))
         policy = MCMCSamplerPolicy(1, 1, symmetric, combine=combine, step_size=0.2,
                                    num_burnin_steps=150, seed=1)
-        samples = tf.function(policy.actions_from_noise)(tf.zeros((10000, 1)), noise).numpy()[
-            :, 0]
+        samples = tf.function(policy.actions_from_noise, autograph=False)(
+            tf.zeros((10000, 1)), noise).numpy()[:, 0]
         assert abs(samples.mean()) < 0.01
         assert abs(samples.std() - expected_std) < 0.01, (combine, samples.std(), expected_std)
     with pytest.raises(ValueError, match="unknown combine 'max'; valid choices: min, sum"):

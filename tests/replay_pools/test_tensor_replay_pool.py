@@ -42,7 +42,7 @@ def test_graph_draws_and_python_draws_read_one_stream():
     for pool in (python_pool, graph_pool):
         pool.add_samples(transitions(0, 20))
     drawn_in_python = [python_pool.random_batch(8)["rewards"] for _ in range(3)]
-    sample = tf.function(lambda: graph_pool.sample_batch(8))
+    sample = tf.function(lambda: graph_pool.sample_batch(8), autograph=False)
     drawn_in_graph = [sample()["rewards"].numpy() for _ in range(3)]
     np.testing.assert_array_equal(drawn_in_python, drawn_in_graph)
     assert len(set(np.concatenate(drawn_in_graph).tolist())) > 10  # uniform over the rows
@@ -54,7 +54,8 @@ def test_graph_store_writes_the_row_the_python_counters_promised():
     pool.add_samples(transitions(0, 3))  # full: the next row is 0
     pool.add_sample(one(transitions(3, 1), 0))
     pending = pool.take_pending()
-    tf.function(pool.store)({name: tf.constant(value) for name, value in pending.items()})
+    tf.function(pool.store, autograph=False)(
+        {name: tf.constant(value) for name, value in pending.items()})
     np.testing.assert_array_equal(pool.last_n_batch(3)["rewards"], [1, 2, 3])
     np.testing.assert_array_equal(pool.fields["observations"].numpy()[0], [3, -3])
 
