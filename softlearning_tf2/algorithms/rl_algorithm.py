@@ -494,6 +494,11 @@ def repeated(step, times):
     the graph's size does not grow with ``times``, a Python int or a scalar tensor >= 1), each
     after the previous one's variable updates; the last one's outputs. The compiled updates
     are traced without autograph, so their loops are written as loops of the graph."""
+    if isinstance(times, int):
+        if times < 1:
+            raise ValueError(f"repeated: {times} steps (at least 1)")
+    else:
+        times = tf.cast(times, tf.int32)
     first = step(tf.constant(0))
     if isinstance(times, int) and times == 1:  # one step: no loop in the graph
         return first

@@ -101,8 +101,9 @@ class Experiment:
             initial_exploration_policy=self.initial_exploration_policy, pool=self.pool,
             sampler=self.sampler, diagnostics_seed=component_seed(seed, "diagnostics"),
             **offline, **self.networks)
-        # Read at the first epoch, not here: a restored run has its own weights already, and
-        # the checkpoint it started from may be gone by then.
+        # Read on first use (the first epoch, a save, an action, an export), not here: a
+        # restored run has its own weights already, and the checkpoint it started from may be
+        # gone by then.
         self.pending_initialization = variant["run_params"].get("initialize_from")
         # Checkpoints after the first hold only the transitions added since the previous one,
         # when they are its siblings (checkpoint_* directories of one trial directory).
@@ -183,7 +184,12 @@ class Experiment:
         temperature = {name: variable for name, variable in variables.items()
                        if name == "log_alpha" and f"variables/{name}" in checkpoint.arrays}
         assign_arrays(checkpoint.arrays, present, {}, temperature, checkpoint.path)
+        self.pending_initialization = None  # these weights replace the variant's starting point
         return sorted([*present, *temperature])
+
+    def _start_from_pending_initialization(self):
+        if self.pending_initialization is not None:
+            self.initialize_from(self.pending_initialization)
 
     # -- Training ------------------------------------------------------------------------------
     def train_epoch(self):
@@ -191,9 +197,7 @@ class Experiment:
         evaluation) and returns its diagnostics, with ``done`` once ``n_epochs`` are done.
         The first epoch of a run that was not restored starts its networks from the variant's
         ``run_params.initialize_from``, if any."""
-        if self.pending_initialization is not None:
-            self.initialize_from(self.pending_initialization)
-            self.pending_initialization = None
+        self._start_from_pending_initialization()
         diagnostics = self.algorithm.train_epoch()
         data = self.offline_data
         if data is not None and data.has_reference_scores:
@@ -219,6 +223,7 @@ class Experiment:
     def act(self, observation, deterministic=True):
         """The policy's action for one observation (a flat array, or the environment's dict),
         in the environment's own action bounds."""
+        self._start_from_pending_initialization()
         action = self.policy.action(observation, deterministic)
         return self.training_environment.to_environment_actions(action)
 
@@ -232,6 +237,7 @@ class Experiment:
 
     def checkpoint_view(self):
         """This experiment's state as a ``Checkpoint`` in memory (nothing written)."""
+        self._start_from_pending_initialization()
         return Checkpoint(None, self.variant, self.algorithm.training_state(),
                           to_arrays(*self.algorithm.checkpointables()))
 
@@ -247,6 +253,7 @@ class Experiment:
         it stands alone. A path in progress is not saved: after a restore, sampling starts a
         new episode.
         """
+        self._start_from_pending_initialization()  # a save holds the weights a run starts from
         checkpoint_dir = os.path.abspath(checkpoint_dir)
         if incremental is None:
             incremental = self._continues_chain(checkpoint_dir)

@@ -139,7 +139,7 @@ class TensorReplayPool(SimpleReplayPool):
         rows = np.arange(keep)
         if keep == self._max_size and pointer is not None:
             rows = (rows + int(pointer)) % self._max_size
-        for name in FIELDS:
+        for name in FIELDS if keep else ():  # a pool saved empty has no rows to write
             self.fields[name].scatter_nd_update(
                 rows[:, None], np.asarray(transitions[name][num_samples - keep:],
                                           self.fields[name].dtype.as_numpy_dtype))

@@ -26,7 +26,7 @@ def test_adam_matches_numpy_and_keras_adam_step_for_step():
     keras_variable = keras.Variable(initial.astype(np.float32))
     ours, reference = Adam(learning_rate=1e-2), keras.optimizers.Adam(learning_rate=1e-2)
 
-    @tf.function
+    @tf.function(autograph=False)
     def step(gradient):
         ours.apply_gradients([(gradient, ours_variable)])
         reference.apply_gradients([(gradient, keras_variable)])

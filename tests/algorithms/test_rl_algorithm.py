@@ -24,8 +24,16 @@ def test_repeated_runs_each_step_once_in_order_after_the_previous_one(times):
     np.testing.assert_array_equal(record.numpy(), [*range(1, times + 1), *[0] * (8 - times)])
 
 
+def test_repeated_refuses_fewer_than_one_step():
+    with pytest.raises(ValueError, match="0 steps"):
+        repeated(lambda _: tf.constant(0), 0)
+
+
 def test_repeated_takes_the_count_as_a_tensor():
     total = tf.Variable(0)
     compiled = tf.function(lambda count: repeated(lambda _: total.assign_add(1), count),
                            input_signature=[tf.TensorSpec([], tf.int32)], autograph=False)
     assert int(compiled(tf.constant(5))) == 5 and int(compiled(tf.constant(1))) == 6
+    as_int64 = tf.function(lambda count: repeated(lambda _: total.assign_add(1), count),
+                           input_signature=[tf.TensorSpec([], tf.int64)], autograph=False)
+    assert int(as_int64(tf.constant(3, tf.int64))) == 9

@@ -55,7 +55,7 @@ def test_each_quantile_is_pulled_to_its_fraction_of_the_atoms():
                         tf.float32)
     candidates = np.arange(-20.0, 20.0, 0.05, dtype=np.float32)
     loss_of_each_row = tf.function(lambda quantiles: tf.map_fn(
-        lambda row: quantile_huber_loss(row[None], atoms), quantiles))
+        lambda row: quantile_huber_loss(row[None], atoms), quantiles), autograph=False)
     for m in (0, 3):
         quantiles = np.zeros((len(candidates), 4), np.float32)
         quantiles[:, m] = candidates

@@ -31,14 +31,14 @@ def pendulum_dataset(tmp_path, monkeypatch):
     return returns
 
 
-def offline_experiment(algorithm, **config):
+def offline_experiment(algorithm, seed=0, **config):
     overrides = {key: value for key, value in SMALL_NETWORKS.items()
                  if algorithm != "BC" or key.startswith("policy")}
     if algorithm == "CQL":
         config.setdefault("cql_n_actions", 2)
     if algorithm in ("SAC-N", "EDAC"):
         config.setdefault("n_critics", 3)
-    return Experiment.from_defaults(algorithm, "Pendulum", seed=0, dataset=DATASET,
+    return Experiment.from_defaults(algorithm, "Pendulum", seed=seed, dataset=DATASET,
                                     overrides=overrides, **{**SMALL, **config})
 
 
@@ -228,6 +228,38 @@ def test_initializing_from_networks_of_other_shapes_names_the_problem(pendulum_d
     with pytest.raises(CheckpointError, match="does not fit the variant's networks"):
         Experiment.from_defaults("SAC", "Pendulum").initialize_from(  # 256 x 256: other shapes
             str(tmp_path / "bc"))
+    # The variant's starting point is read on first use: here, the first epoch.
+    other_shapes = Experiment.from_defaults("SAC", "Pendulum", overrides={
+        "run_params.initialize_from": str(tmp_path / "bc")})
+    with pytest.raises(CheckpointError, match="does not fit the variant's networks"):
+        other_shapes.train(1)
+
+
+def test_a_save_before_the_first_epoch_holds_the_starting_weights(pendulum_dataset, tmp_path):
+    offline = offline_experiment("BC")
+    offline.train(1)  # away from the weights a policy of the same seed is built with
+    offline.save(str(tmp_path / "bc"))
+    start = offline.policy.get_weights()
+    online = Experiment.from_defaults("SAC", "Pendulum", overrides={
+        **SMALL_NETWORKS, "run_params.initialize_from": str(tmp_path / "bc")})
+    online.save(str(tmp_path / "online"))  # before any epoch, as Tune may save
+    restored = Experiment.load(str(tmp_path / "online"))
+    for mine, theirs in zip(restored.policy.get_weights(), start):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_an_explicit_initialization_replaces_the_variant_s(pendulum_dataset, tmp_path):
+    first, second = offline_experiment("BC"), offline_experiment("BC", seed=7)
+    first.train(1)  # neither is the policy the online run is built with
+    first.save(str(tmp_path / "first"))
+    second.save(str(tmp_path / "second"))
+    online = Experiment.from_defaults("SAC", "Pendulum", overrides={
+        **SMALL_NETWORKS, "run_params.initialize_from": str(tmp_path / "first")})
+    online.initialize_from(str(tmp_path / "second"))
+    assert online.pending_initialization is None
+    online.checkpoint_view()  # a first use: nothing more is loaded
+    for mine, theirs in zip(online.policy.get_weights(), second.policy.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 def test_cli_refuses_an_unreadable_initialization_in_one_line(run_cli, tmp_path):
