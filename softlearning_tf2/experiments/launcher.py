@@ -210,14 +210,16 @@ def run_tune_experiment(module, args, variant_spec, results_root):
 
 
 def saved_variant(experiment_path):
-    """The variant of an experiment's first trial (its params.json), for a restore; None
-    where no trial wrote one yet."""
+    """The variant of an experiment's first trial that has one readable (its params.json, or
+    its newest checkpoint's variant.json where a crash damaged that), for a restore; None
+    where no trial has one yet."""
+    from softlearning_tf2.utils.experiment_results import trial_variant
     path = os.path.abspath(os.path.expanduser(experiment_path))
     for trial_dir in sorted(os.listdir(path)):
-        params = os.path.join(path, trial_dir, "params.json")
-        if os.path.exists(params):
-            with open(params) as file:
-                return json.load(file)
+        if os.path.isdir(os.path.join(path, trial_dir)):
+            variant = trial_variant(os.path.join(path, trial_dir))
+            if variant is not None:
+                return variant
     return None
 
 

@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 from ray.tune.utils import flatten_dict
 
+from softlearning_tf2.checkpoints import CheckpointError, checkpoints_inside, newest_readable
+from softlearning_tf2.checkpoints.files import VARIANT_FILE, load_json, verify_manifest
+
 SEED_KEY = "run_params.seed"
 
 
@@ -17,11 +20,12 @@ def load_trials(experiment_dir):
     for name in sorted(os.listdir(experiment_dir)):
         trial_dir = os.path.join(experiment_dir, name)
         progress_path = os.path.join(trial_dir, "progress.csv")
-        params_path = os.path.join(trial_dir, "params.json")
-        if not (os.path.isfile(progress_path) and os.path.isfile(params_path)):
+        if not os.path.isfile(progress_path):
             continue
-        with open(params_path) as file:
-            config = flatten_dict(json.load(file), delimiter=".")
+        variant = trial_variant(trial_dir)
+        if variant is None:
+            continue
+        config = flatten_dict(variant, delimiter=".")
         try:
             progress = pd.read_csv(progress_path)
         except pd.errors.EmptyDataError:
@@ -31,6 +35,35 @@ def load_trials(experiment_dir):
         raise FileNotFoundError(f"{experiment_dir} holds no trial results (progress.csv and "
                                 f"params.json in its subdirectories)")
     return trials
+
+
+def trial_variant(trial_dir):
+    """A trial's variant: Tune's ``params.json``, or, where that cannot be read, the
+    ``variant.json`` of the trial's newest checkpoint that verifies; None where neither can.
+
+    Tune rewrites ``params.json`` when it copies a trial's files to the storage path, so a
+    crash of the driver can leave it empty or cut short while the checkpoints are intact
+    (each of those is written under a temporary name and verified by its manifest).
+    """
+    try:
+        with open(os.path.join(trial_dir, "params.json")) as file:
+            variant = json.load(file)
+        if isinstance(variant, dict):
+            return variant
+    except (OSError, ValueError):
+        pass
+    checkpoints = checkpoints_inside(trial_dir)
+    if not checkpoints:
+        return None
+
+    def read_variant(path):
+        verify_manifest(path, [VARIANT_FILE])
+        return load_json(os.path.join(path, VARIANT_FILE))
+
+    try:
+        return newest_readable(checkpoints[-1], read_variant)[1]
+    except CheckpointError:
+        return None
 
 
 def varying_keys(configs, ignore=(SEED_KEY,)):

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from softlearning_tf2.checkpoints import write_checkpoint
 from softlearning_tf2.scripts import plot
-from softlearning_tf2.utils.experiment_results import learning_curves, load_trials
+from softlearning_tf2.utils.experiment_results import learning_curves, load_trials, trial_variant
 
 METRIC = "evaluation/episode-reward-mean"
 
@@ -65,3 +66,27 @@ def test_plot_errors(tmp_path, capsys):
     assert plot.main([str(tmp_path), "--metric", "nope"]) == 2
     assert "no 'nope'" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "curves.png")
+
+
+def test_a_damaged_params_json_falls_back_to_the_newest_verified_checkpoint(tmp_path):
+    # A driver killed while Tune copies params.json leaves it empty; the checkpoints are
+    # written atomically and verified, so their variant.json stands in.
+    trial_dir = tmp_path / "a"
+    write_trial(tmp_path, "a", 0.005, 0, [1.0, 2.0, 3.0])
+    older = {"algorithm_params": {"config": {"tau": 0.005}}, "run_params": {"seed": 0}}
+    write_checkpoint(str(trial_dir / "checkpoint_000000"), older, {"x": np.zeros(1)}, {})
+    newest = {**older, "run_params": {"seed": 7}}
+    write_checkpoint(str(trial_dir / "checkpoint_000001"), newest, {"x": np.zeros(1)}, {})
+    assert trial_variant(str(trial_dir))["run_params"]["seed"] == 0  # params.json first
+    for damaged in ("", '{"algorithm_params": {"con'):
+        (trial_dir / "params.json").write_text(damaged)
+        assert trial_variant(str(trial_dir)) == newest
+        (_, config, _), = load_trials(str(tmp_path))
+        assert config["run_params.seed"] == 7
+    # The newest checkpoint damaged too: the older one that verifies.
+    (trial_dir / "checkpoint_000001" / "variant.json").write_text("{}")
+    assert trial_variant(str(trial_dir)) == older
+    (trial_dir / "checkpoint_000000" / "variant.json").write_text("{}")
+    assert trial_variant(str(trial_dir)) is None
+    with pytest.raises(FileNotFoundError, match="holds no trial results"):
+        load_trials(str(tmp_path))
