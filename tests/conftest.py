@@ -77,6 +77,8 @@ def forward_trial_output_to_file_descriptors():
         while text:
             text = text[os.write(descriptor, text):]
 
+    # Ray's name for its forwarder; without it here, this would forward every line twice.
+    assert any(name == "ray_print_logs" for name, _ in global_worker_stdstream_dispatcher.handlers)
     global_worker_stdstream_dispatcher.remove_handler("ray_print_logs")
     global_worker_stdstream_dispatcher.add_handler("ray_print_logs", write)
 

@@ -31,7 +31,8 @@ def test_trial_lines_still_reach_the_driver_after_one_arrived_at_a_closed_stdout
     closed.close()
     monkeypatch.setattr(sys, "stdout", closed)
     ray.get(say.remote("a line while stdout is closed"))
-    time.sleep(2)  # the forwarder's poll has delivered it
+    # Delivered (the fault happened) before stdout is back; Ray's forwarder never gets here.
+    assert "a line while stdout is closed" in wait_for(capfd, "a line while stdout is closed")
     monkeypatch.setattr(sys, "stdout", sys.__stdout__)
     ray.get(say.remote("a line after"))
     assert "a line after" in wait_for(capfd, "a line after")
