@@ -1,7 +1,13 @@
 """What a running experiment prints: one line per trial result, with the time left."""
+import collections
 import sys
 
 from ray.tune import ProgressReporter
+
+# The time left is estimated from the trial's last RATE_WINDOW results, not from its whole
+# run: a run's first epochs (the random warm-up, no updates) go many times faster than the
+# training after them, and an average over all of them would promise half the time at 20%.
+RATE_WINDOW = 5
 
 
 def format_duration(seconds):
@@ -19,11 +25,13 @@ def total_timesteps(config):
         return None
 
 
-def progress_line(trial_name, result, total):
+def progress_line(trial_name, result, total, since=None):
     """``trial: timestep 3000/10000 (30%), eval return -812.4, left ~0:42`` (and ``eval
     success 70%`` on goal tasks); an evaluation of several episodes (the last epoch's) shows
     their spread: ``eval return -235.0 ± 54.1 (std over 10 episodes)``; offline runs add
-    D4RL's ``normalized score 41.2`` (timestep then counts gradient updates)."""
+    D4RL's ``normalized score 41.2`` (timestep then counts gradient updates). The time left
+    is at the rate since ``since``, an earlier result's ``(timestep, time_total_s)``, or at
+    the whole run's rate without one."""
     timestep = result.get("timestep", 0)
     parts = [f"timestep {timestep}" + (f"/{total} ({100 * timestep / total:.0f}%)"
                                        if total else "")]
@@ -42,7 +50,10 @@ def progress_line(trial_name, result, total):
         parts.append(f"eval success {100 * success:.0f}%")
     elapsed = result.get("time_total_s")
     if total and timestep and elapsed:
-        parts.append(f"left ~{format_duration(elapsed / timestep * max(total - timestep, 0))}")
+        steps, seconds = timestep, elapsed
+        if since is not None and timestep > since[0] and elapsed > since[1]:
+            steps, seconds = timestep - since[0], elapsed - since[1]
+        parts.append(f"left ~{format_duration(seconds / steps * max(total - timestep, 0))}")
     return f"{trial_name}: {', '.join(parts)}"
 
 
@@ -52,6 +63,8 @@ class TrialProgressReporter(ProgressReporter):
 
     def __init__(self):
         self._reported = {}  # trial id -> (status, training_iteration) last printed
+        # trial id -> (timestep, time_total_s) of its last results, the oldest first
+        self._recent = collections.defaultdict(lambda: collections.deque(maxlen=RATE_WINDOW))
 
     def setup(self, start_time=None, total_samples=None, metric=None, mode=None, **kwargs):
         pass
@@ -78,5 +91,9 @@ class TrialProgressReporter(ProgressReporter):
                 took = f" after {format_duration(seconds)} of training" if seconds else ""
                 print(f"{name}: {how}{took}", file=sys.stdout, flush=True)
             elif state[1] is not None:
-                print(progress_line(name, trial.last_result, total_timesteps(trial.config)),
+                recent = self._recent[trial.trial_id]
+                print(progress_line(name, trial.last_result, total_timesteps(trial.config),
+                                    since=recent[0] if recent else None),
                       file=sys.stdout, flush=True)
+                recent.append((trial.last_result.get("timestep", 0),
+                               trial.last_result.get("time_total_s", 0.0)))
