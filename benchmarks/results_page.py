@@ -181,8 +181,8 @@ FRONTIER_ROWS = (
     # Hopper with the paper's d for it, 5 per critic (20% of the pooled atoms dropped, against
     # the default's 8%), on the default 2 critics of 25 quantiles: the reference row ended at
     # half our SAC's return there, and a second read of the update found no error, only this
-    # setting (benchmarks/README.md, session 20).
-    # Seed by seed, so that a sitting's last hour lands what it finishes.
+    # setting (benchmarks/README.md, session 20). Seed by seed, so that a sitting's last hour
+    # lands what it finishes.
     Row("TQC", "Hopper-v5", 100_000, "reference", (50_000, 100_000), label="d5",
         overrides=("algorithm_params.config.top_quantiles_to_drop_per_net=5",),
         estimate=_estimate(145.3, 100_000, seed_by_seed=True), **SEED_BY_SEED),
